@@ -88,8 +88,8 @@ simulator: setup ## Run the Zoom simulator on loopback (ZOOMSIM_* set its creden
 soak: setup ## Long soak: refreshes every few seconds under load and faults (SOAK_SECONDS, default 600)
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} $(PY) -m pytest -m soak -p no:cacheprovider tests/test_soak.py -s
 
-doctor: setup ## Check the installation and configuration, with the fix for each problem
-	$(PY) -m doctor $(ARGS)
+doctor: ## Check the installation and configuration, with the fix for each problem (ARGS=--online)
+	./scripts/doctor.sh $(ARGS)
 
 bench: setup ## Benchmarks against the simulator (table, and JSON in bench/results/)
 	$(PY) -m bench
