@@ -1,0 +1,69 @@
+"""Shared pytest fixtures: the Zoom simulator (in-process and as a subprocess) and a .env for it.
+
+- ``sim``: a fresh in-process ``zoomsim.ZoomSimulator`` per test, stopped afterwards.
+- ``sim_process``: ``python -m zoomsim --port 0`` in a subprocess (``zoomsim.control.SimProcess``),
+  with the same helpers as ``sim`` driven over the /_sim/ control API.
+- ``env_file``: a .env (mode 0600) holding the simulator's credentials, ZOOM_OAUTH_URL and
+  ZOOM_API_BASE_URL, with no token yet; returns its path.
+- ``project_root``: the repository root (a pathlib.Path).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from zoomsim import ZoomSimulator  # noqa: E402 - needs the path above
+from zoomsim.control import SimProcess  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def sim():
+    with ZoomSimulator(host="127.0.0.1", port=0) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def sim_process():
+    proc = SimProcess(env={"PYTHONPATH": str(ROOT)})
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+def write_env_file(path: Path, simulator) -> Path:
+    """Write a .env for ``simulator`` atomically with mode 0600 (no token yet)."""
+    text = (
+        "# Test .env for the Zoom simulator\n"
+        f"ZOOM_ACCOUNT_ID={simulator.account_id}\n"
+        f"ZOOM_CLIENT_ID={simulator.client_id}\n"
+        f"ZOOM_CLIENT_SECRET={simulator.client_secret}\n"
+        "ZOOM_ACCESS_TOKEN=\n"
+        "ZOOM_TOKEN_EXPIRES_AT=\n"
+        f"ZOOM_OAUTH_URL={simulator.oauth_url}\n"
+        f"ZOOM_API_BASE_URL={simulator.api_url}\n"
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+@pytest.fixture
+def env_file(tmp_path, sim) -> Path:
+    return write_env_file(tmp_path / ".env", sim)

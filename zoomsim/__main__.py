@@ -1,0 +1,56 @@
+"""``python -m zoomsim``: run the simulator until SIGINT/SIGTERM.
+
+Prints exactly one line on stdout, flushed — ``Zoom simulator listening on http://127.0.0.1:PORT`` —
+so a parent process can read the URL; anything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from zoomsim.server import ZoomSimulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zoomsim", description="Run the local Zoom simulator.")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    parser.add_argument("--token-ttl", type=int, default=3600,
+                        help="token lifetime in seconds (default 3600)")
+    parser.add_argument("--seed-meetings", type=int, default=0, metavar="N",
+                        help="add N extra scheduled meetings to the 'me' user")
+    parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    args = parser.parse_args(argv)
+    if args.token_ttl <= 0:
+        parser.error("--token-ttl must be positive")
+    try:
+        sim = ZoomSimulator(host=args.host, port=args.port, token_ttl=args.token_ttl,
+                            seed_meetings=args.seed_meetings, verbose=args.verbose)
+        sim.start()
+    except ValueError as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"ERROR: zoomsim: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def _on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    print(f"Zoom simulator listening on {sim.url}", flush=True)
+    # A bounded wait in a loop keeps the main thread responsive to signals.
+    while not stop.wait(0.5):
+        pass
+    sim.stop()
+    print("zoomsim: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
