@@ -100,14 +100,14 @@ UPCOMING = [
 
 PAST = [
     # (host index, topic, days ago, hour UTC, duration, meeting type, uuid, participants, recorded, summary)
-    (0, "Weekly Engineering Sync", 2, 16, 44, 8, "/Ab3dE7fGhIjKlMnOpQrStw==", [0, 2, 3, 4], True, True),
-    (0, "Incident Review: API latency", 5, 18, 52, 2, "4444AAAiAAAAAiAiAiiAii//Q==", [0, 1, 2, 3], True,
+    (0, "Weekly Engineering Sync", 2, 16, 44, 8, "/Ab3dE7fGhIjKlMnOpQrSw==", [0, 2, 3, 4], True, True),
+    (0, "Incident Review: API latency", 5, 18, 52, 2, "4444AAAiAAAAAiAiAi//Aw==", [0, 1, 2, 3], True,
      False),
     (0, "Design Crit: Onboarding Flow", 9, 17, 38, 2, "kY2t7QHvRfm0c0m3W1pZ9g==", [0, 4, 5], True, False),
     (0, "Weekly Engineering Sync", 9, 16, 47, 8, "Qm9iTWFydGluU3luYzEyMw==", [0, 2, 3, 4], False, False),
     (1, "Customer Call — Globex", 3, 14, 33, 2, "R2xvYmV4Q2FsbDIwMjQwNQ==", [1, 0], True, False),
-    (0, "All Hands", 20, 17, 58, 2, "QWxsSGFuZHNNZWV0aW5nMDE=", [0, 1, 2, 3, 4, 5], True, False),
-    (2, "Pairing Session", 12, 10, 75, 2, "UGFpcmluZ1Nlc3Npb24wMDE=", [2, 3], False, False),
+    (0, "All Hands", 20, 17, 58, 2, "QWxsSGFuZHNNZWV0aW5nMA==", [0, 1, 2, 3, 4, 5], True, False),
+    (2, "Pairing Session", 12, 10, 75, 2, "UGFpcmluZ1Nlc3Npb24wMA==", [2, 3], False, False),
 ]
 
 WEBINARS = [
