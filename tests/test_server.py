@@ -1,0 +1,502 @@
+"""The real server (./run.sh) driven by the official MCP client over stdio, against the simulator.
+
+One server and one client session are shared by the module (start-up costs ~0.6 s); tests that
+need a fault clear it and count requests through the simulator's log, so their order does not
+matter. stdout is tee'd to a file so that the last test can check it was JSON-RPC only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from zoomsim import ZoomSimulator
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_SH = ROOT / "run.sh"
+
+TOOLS = {
+    "zoom_token_status", "zoom_get_user", "zoom_list_users", "zoom_list_meetings", "zoom_get_meeting",
+    "zoom_create_meeting", "zoom_update_meeting", "zoom_delete_meeting",
+    "zoom_list_past_meeting_participants", "zoom_list_recordings", "zoom_get_meeting_recordings",
+    "zoom_get_meeting_transcript", "zoom_get_meeting_summary", "zoom_list_webinars", "zoom_get_webinar",
+    "zoom_report_meetings",
+}
+WRITE_TOOLS = {"zoom_create_meeting", "zoom_update_meeting", "zoom_delete_meeting"}
+
+
+@pytest.fixture(scope="module")
+def anyio_backend():
+    return "asyncio"
+
+
+def write_env(path: Path, sim: ZoomSimulator, with_token: bool = True) -> Path:
+    token, ttl = sim.issue_token() if with_token else ("", 0)
+    expires = int(time.time()) + ttl if with_token else ""
+    text = (
+        f"ZOOM_ACCOUNT_ID={sim.account_id}\nZOOM_CLIENT_ID={sim.client_id}\n"
+        f"ZOOM_CLIENT_SECRET={sim.client_secret}\nZOOM_ACCESS_TOKEN={token}\n"
+        f"ZOOM_TOKEN_EXPIRES_AT={expires}\nZOOM_OAUTH_URL={sim.oauth_url}\nZOOM_API_BASE_URL={sim.api_url}\n"
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return path
+
+
+def env_token(env_file: Path) -> str:
+    for line in env_file.read_text().splitlines():
+        if line.startswith("ZOOM_ACCESS_TOKEN="):
+            return line.split("=", 1)[1]
+    return ""
+
+
+def server_env(sim: ZoomSimulator, env_file: Path, tmp: Path, **extra: str) -> dict[str, str]:
+    """The child inherits only HOME, PATH and a few others: pass the ZOOM_* settings explicitly."""
+    return {
+        "ZOOM_ENV_FILE": str(env_file),
+        "ZOOM_API_BASE_URL": sim.api_url,
+        "ZOOM_OAUTH_URL": sim.oauth_url,
+        "CLAUDE_CONFIG_FILE": str(tmp / "claude_desktop_config.json"),
+        "ZOOM_RESTART_CLAUDE": "0",
+        "ZOOM_TOKEN_DISPLAY_INTERVAL": "0",
+        "ZOOM_LOG_LEVEL": "DEBUG",  # the most output there is, for the secrets check
+        **extra,
+    }
+
+
+class Server:
+    """The shared session: simulator, client, and where the child's stdout/stderr copies go."""
+
+    def __init__(self, sim, client, env_file, stdout_log, stderr_log):
+        self.sim, self.client, self.env_file = sim, client, env_file
+        self.stdout_log, self.stderr_log = stdout_log, stderr_log
+
+    async def call(self, name: str, args: dict | None = None, **kw):
+        return await self.client.call_tool(name, args or {}, **kw)
+
+    def api_requests(self) -> list[dict]:
+        return self.sim.requests(route="api")
+
+
+@pytest.fixture(scope="module")
+async def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("server")
+    with ZoomSimulator(host="127.0.0.1", port=0) as sim:
+        env_file = write_env(tmp / ".env", sim)
+        sim.seed_meetings("me", 1000)
+        stdout_log, stderr_log = tmp / "stdout.jsonl", tmp / "stderr.log"
+        # tee keeps a copy of every byte the server writes to stdout.
+        params = StdioServerParameters(
+            command="bash",
+            args=["-c", 'set -o pipefail; "$0" | tee "$1"', str(RUN_SH), str(stdout_log)],
+            env=server_env(sim, env_file, tmp),
+            cwd=str(tmp),  # run.sh must work from any directory
+        )
+        async with AsyncExitStack() as stack:
+            errlog = stack.enter_context(open(stderr_log, "w"))  # noqa: SIM115 - closed by the stack
+            client = await stack.enter_async_context(Client(stdio_client(params, errlog=errlog)))
+            srv = Server(sim, client, env_file, stdout_log, stderr_log)
+            srv.first_token = env_token(env_file)
+            yield srv
+
+
+def text_of(result) -> str:
+    return result.content[0].text
+
+
+# -- tools ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_list_tools_shows_every_tool_with_honest_annotations(server):
+    tools = {t.name: t for t in (await server.client.list_tools()).tools}
+    assert set(tools) == TOOLS
+    for name, tool in tools.items():
+        a = tool.annotations
+        assert tool.description and len(tool.description) > 40, name
+        assert tool.output_schema is not None and tool.output_schema["type"] == "object", name
+        if name in WRITE_TOOLS:
+            assert a.read_only_hint is False, name
+        else:
+            assert (a.read_only_hint, a.destructive_hint, a.idempotent_hint) == (True, False, True), name
+            assert "jq" in tool.input_schema["properties"], name
+        assert a.open_world_hint is (name != "zoom_token_status"), name
+    assert tools["zoom_delete_meeting"].annotations.destructive_hint is True
+    assert tools["zoom_delete_meeting"].annotations.idempotent_hint is True
+    assert tools["zoom_create_meeting"].annotations.destructive_hint is False
+    assert tools["zoom_create_meeting"].annotations.idempotent_hint is False
+    page = tools["zoom_list_meetings"].input_schema["properties"]["page_size"]
+    assert (page["minimum"], page["maximum"]) == (1, 300)
+    assert {"from", "to"} <= set(tools["zoom_list_recordings"].input_schema["properties"])
+
+
+@pytest.mark.anyio
+async def test_meeting_round_trip_create_get_update_list_delete(server):
+    created = await server.call("zoom_create_meeting", {
+        "topic": "Round trip", "start_time": "2030-01-02T15:00:00Z", "duration": 45,
+        "timezone": "Europe/Berlin", "agenda": "Check the tools", "password": "abc123",
+        "settings": {"waiting_room": True, "mute_upon_entry": True},
+    })
+    assert not created.is_error, text_of(created)
+    meeting = created.structured_content
+    mid = meeting["id"]
+    assert meeting["topic"] == "Round trip" and meeting["duration"] == 45
+    assert json.loads(text_of(created))["id"] == mid  # the text block carries the same JSON
+
+    got = await server.call("zoom_get_meeting", {"meeting_id": str(mid)})
+    assert not got.is_error and got.structured_content["agenda"] == "Check the tools"
+
+    updated = await server.call(
+        "zoom_update_meeting", {"meeting_id": mid, "topic": "Renamed", "duration": 30}
+    )
+    assert not updated.is_error, text_of(updated)
+    assert updated.structured_content["updated"] == ["duration", "topic"]
+
+    listed = await server.call(
+        "zoom_list_meetings", {"max_items": 5000, "page_size": 300, "jq": "[.meetings[] | {id, topic}]"}
+    )
+    assert {"id": mid, "topic": "Renamed"} in listed.structured_content["result"]
+
+    deleted = await server.call("zoom_delete_meeting", {"meeting_id": mid})
+    assert not deleted.is_error and deleted.structured_content["deleted"] is True
+
+    gone = await server.call("zoom_get_meeting", {"meeting_id": mid})
+    assert gone.is_error
+    assert "3001" in text_of(gone) and str(mid) in text_of(gone)
+
+
+@pytest.mark.anyio
+async def test_pagination_follows_pages_up_to_max_items_with_progress(server):
+    server.sim.clear_requests()
+    progress: list[tuple[float, float | None]] = []
+
+    async def on_progress(done, total, message):
+        progress.append((done, total))
+
+    result = await server.call(
+        "zoom_list_meetings",
+        {"page_size": 300, "max_items": 1000, "jq": "{n: (.meetings | length), next_page_token}"},
+        progress_callback=on_progress,
+    )
+    assert not result.is_error, text_of(result)
+    assert result.structured_content["n"] == 1000
+    assert result.structured_content["next_page_token"]  # more meetings remain
+    sizes = [r["query"].get("page_size") for r in server.api_requests()]
+    assert sizes == ["300", "300", "300", "100"]  # exactly ceil(1000/300) requests, none wasted
+    assert progress == [(300, 1000), (600, 1000), (900, 1000), (1000, 1000)]
+
+    # One page by hand, then the next with the returned token.
+    first = await server.call("zoom_list_meetings", {"page_size": 5})
+    token = first.structured_content["next_page_token"]
+    second = await server.call("zoom_list_meetings", {"page_size": 5, "next_page_token": token})
+    ids1 = {m["id"] for m in first.structured_content["meetings"]}
+    ids2 = {m["id"] for m in second.structured_content["meetings"]}
+    assert len(ids1) == len(ids2) == 5 and not ids1 & ids2
+
+
+@pytest.mark.anyio
+async def test_jq_filter_returns_only_what_it_selects(server):
+    result = await server.call("zoom_list_users", {"jq": "[.users[] | .email]"})
+    emails = result.structured_content["result"]
+    assert emails and all("@" in e for e in emails)
+    assert json.loads(text_of(result)) == {"result": emails}
+    me = await server.call("zoom_get_user", {"jq": "{email, type}"})
+    assert set(me.structured_content) == {"email", "type"}
+
+
+@pytest.mark.anyio
+async def test_transcript_is_clean_text_from_the_simulators_vtt(server):
+    recs = await server.call("zoom_list_recordings", {
+        "jq": '[.meetings[] | select(any(.recording_files[]; .file_type == "TRANSCRIPT")) | .uuid]'})
+    uuids = [u for u in recs.structured_content["result"] if "/" not in u]
+    assert uuids, text_of(recs)
+    result = await server.call("zoom_get_meeting_transcript", {"meeting_id": uuids[0]})
+    assert not result.is_error, text_of(result)
+    transcript = result.structured_content["transcript"]
+    lines = transcript.splitlines()
+    assert len(lines) >= 3 and len({line.split("]")[1].split(":")[0] for line in lines}) >= 2  # speakers
+    for line in lines:
+        assert line.startswith("[") and line[9:11] == "] " and ": " in line, line
+    assert "WEBVTT" not in transcript and "-->" not in transcript
+    downloads = server.sim.requests(route="download")
+    assert downloads and downloads[-1]["token"] == "valid"
+
+
+@pytest.mark.anyio
+async def test_awkward_uuids_are_double_encoded(server):
+    recs = await server.call("zoom_list_recordings", {"jq": "[.meetings[].uuid]"})
+    awkward = [u for u in recs.structured_content["result"] if u.startswith("/") or "//" in u]
+    assert awkward
+    # A Zoom UUID is 16 bytes in base64: 22 characters and "==" (issue 5).
+    malformed = [u for u in awkward if len(u) != 24 or not u.endswith("==")]
+    assert not malformed, f"the simulator's seed UUIDs are not Zoom-shaped: {malformed}"
+    server.sim.clear_requests()
+    for uuid in awkward:
+        result = await server.call("zoom_list_past_meeting_participants", {"meeting_id": uuid})
+        assert not result.is_error, text_of(result)
+        assert result.structured_content["participants"]
+    for entry in server.api_requests():
+        assert "%252F" in entry["path"], entry  # "/" → %2F → %252F
+
+
+@pytest.mark.anyio
+async def test_summary_report_webinars(server):
+    recs = await server.call("zoom_list_recordings", {"jq": "[.meetings[].id] | unique"})
+    found = []
+    for mid in recs.structured_content["result"]:  # a numeric id means the latest instance
+        r = await server.call("zoom_get_meeting_summary", {"meeting_id": mid, "jq": ".summary_overview"})
+        if not r.is_error:
+            found.append(r.structured_content["result"])
+    assert found
+    webinars = await server.call("zoom_list_webinars", {"jq": "[.webinars[].id]"})
+    wid = webinars.structured_content["result"][0]
+    webinar = await server.call("zoom_get_webinar", {"webinar_id": wid, "jq": ".id"})
+    assert webinar.structured_content == {"result": wid}
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 25 * 86400))
+    report = await server.call("zoom_report_meetings", {"from": start, "to": today})
+    assert not report.is_error, text_of(report)
+    assert "meetings" in report.structured_content
+
+
+@pytest.mark.anyio
+async def test_recordings_over_three_months_are_fetched_month_by_month(server):
+    server.sim.clear_requests()
+    result = await server.call("zoom_list_recordings", {"from": "2026-01-10", "to": "2026-04-05"})
+    assert not result.is_error, text_of(result)
+    ranges = [(r["query"]["from"], r["query"]["to"]) for r in server.api_requests()]
+    assert ranges == [
+        ("2026-01-10", "2026-02-09"), ("2026-02-10", "2026-03-09"), ("2026-03-10", "2026-04-05")
+    ]
+
+
+@pytest.mark.anyio
+async def test_recordings_cursor_walks_the_months_and_misses_nothing(server):
+    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 100 * 86400))
+    everything = await server.call("zoom_list_recordings", {"from": start, "max_items": 1000})
+    want = [m["uuid"] for m in everything.structured_content["meetings"]]
+    assert len(want) >= 3
+    seen, cursor = [], None
+    for _ in range(20):
+        args = {"from": start, "page_size": 2, **({"next_page_token": cursor} if cursor else {})}
+        page = await server.call("zoom_list_recordings", args)
+        assert not page.is_error, text_of(page)
+        seen += [m["uuid"] for m in page.structured_content["meetings"]]
+        cursor = page.structured_content["next_page_token"]
+        if not cursor:
+            break
+    assert seen == want
+
+
+# -- errors and recovery -------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("tool", "args", "says"),
+    [
+        ("zoom_get_meeting", {"meeting_id": "../users/me"}, "Invalid meeting_id"),
+        ("zoom_get_meeting", {"meeting_id": -5}, "Invalid meeting_id"),
+        ("zoom_get_meeting", {"meeting_id": "abc"}, "Invalid meeting_id"),
+        ("zoom_delete_meeting", {"meeting_id": "../users/me"}, "Invalid meeting_id"),
+        ("zoom_list_meetings", {"page_size": 0}, "page_size"),
+        ("zoom_list_meetings", {"page_size": 301}, "page_size"),
+        ("zoom_list_recordings", {"from": "2026-13-45"}, "Invalid from"),
+        ("zoom_report_meetings", {"from": "2026-02-30", "to": "2026-03-01"}, "Invalid from"),
+        ("zoom_get_user", {"user_id": "../../me"}, "Invalid user_id"),
+        ("zoom_get_user", {"jq": ".[broken"}, "Invalid jq filter"),
+    ],
+)
+async def test_bad_input_is_a_tool_error_and_makes_no_request(server, tool, args, says):
+    server.sim.clear_requests()
+    before = server.sim.stats()
+    result = await server.call(tool, args)
+    assert result.is_error
+    assert says in text_of(result)
+    after = server.sim.stats()
+    if "jq" not in args:  # a bad filter is only found after the call (compiled lazily, then cached)
+        assert server.api_requests() == []
+        assert after["api_requests"] == before["api_requests"]
+    assert after["token_requests"] == before["token_requests"]
+
+
+@pytest.mark.anyio
+async def test_steady_state_makes_no_token_requests(server):
+    before = server.sim.stats()
+    for _ in range(20):
+        assert not (await server.call("zoom_get_user", {"jq": ".id"})).is_error
+    after = server.sim.stats()
+    assert after["token_requests"] == before["token_requests"]
+    assert after["api_requests"] - before["api_requests"] == 20
+
+
+@pytest.mark.anyio
+async def test_rate_limit_is_retried_after_both_retry_after_forms(server):
+    for form in ("1", "iso"):
+        server.sim.clear_requests()
+        server.sim.add_fault(
+            "GET /v2/users/me", "rate_limit", retry_after=form, retry_after_seconds=1, count=1
+        )
+        started = time.monotonic()
+        result = await server.call("zoom_get_user", {"jq": ".email"})
+        assert not result.is_error, text_of(result)
+        statuses = [r["status"] for r in server.api_requests()]
+        assert statuses == [429, 200], form
+        assert time.monotonic() - started >= 0.5  # it did wait for Retry-After
+
+
+@pytest.mark.anyio
+async def test_rate_limit_that_outlasts_the_budget_names_the_wait(server):
+    server.sim.clear_requests()
+    server.sim.add_fault("GET /v2/users/me", "rate_limit", retry_after="120", count=1)
+    result = await server.call("zoom_get_user")
+    assert result.is_error
+    assert "120 s" in text_of(result)
+    assert len(server.api_requests()) == 1  # no point waiting past the 30 s budget
+    server.sim.clear_faults()
+
+
+@pytest.mark.anyio
+async def test_server_error_then_success_is_retried(server):
+    server.sim.clear_requests()
+    server.sim.add_fault("GET /v2/users/me", "error", status=500, count=1)
+    result = await server.call("zoom_get_user", {"jq": ".email"})
+    assert not result.is_error, text_of(result)
+    assert [r["status"] for r in server.api_requests()] == [500, 200]
+
+
+@pytest.mark.anyio
+async def test_persistent_server_error_is_a_clear_tool_error(server):
+    server.sim.add_fault("GET /v2/users/me", "error", status=503)
+    try:
+        server.sim.clear_requests()
+        result = await server.call("zoom_get_user")
+    finally:
+        server.sim.clear_faults()
+    assert result.is_error and "503" in text_of(result) and "try again later" in text_of(result)
+    assert len(server.api_requests()) == 3  # bounded: one try and two retries
+
+
+@pytest.mark.anyio
+async def test_revoked_token_recovers_through_exactly_one_token_request(server):
+    if not (ROOT / "scripts" / "get_zoom_token.sh").exists():
+        pytest.skip("scripts/get_zoom_token.sh (the token kit) is not there yet")
+    server.sim.revoke_all()
+    server.sim.clear_requests()
+    before = server.sim.stats()
+    result = await server.call("zoom_get_user", {"jq": ".email"})
+    assert not result.is_error, text_of(result)
+    assert server.sim.stats()["token_requests"] - before["token_requests"] == 1
+    assert [r["token"] for r in server.api_requests()] == ["unknown", "valid"]
+    # And the next call uses the new token straight away.
+    server.sim.clear_requests()
+    assert not (await server.call("zoom_get_user", {"jq": ".id"})).is_error
+    assert [r["token"] for r in server.api_requests()] == ["valid"]
+    status = await server.call("zoom_token_status")
+    assert status.structured_content["state"] == "fresh"
+    assert set(status.structured_content) == {
+        "state", "expires_at", "seconds_left", "auto_refresh_enabled", "consecutive_failures"}
+
+
+@pytest.mark.anyio
+async def test_eight_concurrent_calls_after_a_revoke_share_one_refresh(server):
+    if not (ROOT / "scripts" / "get_zoom_token.sh").exists():
+        pytest.skip("scripts/get_zoom_token.sh (the token kit) is not there yet")
+    server.sim.revoke_all()
+    before = server.sim.stats()
+    results = []
+
+    async def one():
+        results.append(await server.call("zoom_get_user", {"jq": ".id"}))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(8):
+            tg.start_soon(one)
+    assert len(results) == 8 and not any(r.is_error for r in results), [text_of(r) for r in results]
+    assert server.sim.stats()["token_requests"] - before["token_requests"] == 1
+
+
+@pytest.mark.anyio
+async def test_zz_stdout_is_pure_json_rpc_and_no_secret_leaks(server):
+    # Runs last in the module: the logs then cover the whole shared session.
+    await server.call("zoom_get_meeting", {"meeting_id": 1})  # a 404
+    await server.call("zoom_token_status")
+    lines = server.stdout_log.read_text().splitlines()
+    assert len(lines) >= 4
+    for line in lines:
+        message = json.loads(line)
+        assert message.get("jsonrpc") == "2.0", line[:200]
+    secrets = {server.sim.client_secret, server.first_token}
+    secrets.add(env_token(server.env_file))  # the refreshed one, if any
+    assert all(len(s) > 10 for s in secrets)
+    stderr = server.stderr_log.read_text()
+    everything = stderr + "\n".join(lines)
+    for secret in secrets:
+        assert secret not in everything
+
+
+# -- streamable HTTP -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.anyio
+async def test_one_session_over_streamable_http(tmp_path):
+    import requests
+
+    with ZoomSimulator(host="127.0.0.1", port=0) as sim:
+        env_file = write_env(tmp_path / ".env", sim)
+        port = free_port()
+        env = {k: os.environ[k] for k in ("HOME", "PATH") if k in os.environ}
+        env.update(server_env(sim, env_file, tmp_path, ZOOM_MCP_TRANSPORT="http", ZOOM_MCP_PORT=str(port),
+                              ZOOM_LOG_LEVEL="INFO"))
+        proc = subprocess.Popen([str(RUN_SH)], env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    assert proc.poll() is None, proc.stderr.read().decode()
+                    assert time.monotonic() < deadline, "server did not listen"
+                    await anyio.sleep(0.05)
+            url = f"http://127.0.0.1:{port}/mcp"
+            async with Client(url) as client:
+                names = {t.name for t in (await client.list_tools()).tools}
+                assert names == TOOLS
+                me = await client.call_tool("zoom_get_user", {"jq": ".email"})
+                assert not me.is_error and "@" in me.structured_content["result"]
+            # DNS-rebinding guard: a foreign Host header is refused before any tool runs.
+            init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"}}}
+            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+            bad = requests.post(url, json=init, headers={**headers, "Host": "evil.example"}, timeout=5)
+            assert bad.status_code == 421
+            good = requests.post(url, json=init, headers={**headers, "Host": f"127.0.0.1:{port}"}, timeout=5)
+            assert good.status_code == 200
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode is not None

@@ -1,0 +1,307 @@
+"""The Zoom REST API v2 client: one keep-alive session, bounded retries, actionable errors.
+
+Every failure is a ZoomError whose text is fit to show the model: it says what went wrong and
+what to do, and never holds a token. The path given to request() must already be built with
+`path()` so that no caller-supplied text reaches the URL unescaped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
+
+log = logging.getLogger("zoom_client")
+
+DEFAULT_BASE_URL = "https://api.zoom.us/v2"
+TOKEN_REJECTED = "Zoom rejected the access token; run ./scripts/get_zoom_token.sh -f"
+NO_TOKEN = "No Zoom access token is available; run ./scripts/get_zoom_token.sh -f"
+
+RATE_LIMIT_TRIES = 3  # at most this many tries of one request under 429
+RATE_LIMIT_BUDGET = 30.0  # seconds of Retry-After waiting per request, in all
+TRANSIENT_RETRIES = 2  # extra tries after a 5xx, a timeout or a dropped connection
+BACKOFF_BASE = 0.25
+BACKOFF_CAP = 4.0
+_SCOPES = re.compile(r"scopes?\s*:?\s*\[([^\]]+)\]", re.I)
+
+
+class TokenSource(Protocol):
+    def get_token(self) -> str | None: ...
+    def handle_unauthorized(self, bad_token: str) -> str | None: ...
+
+
+class ZoomError(Exception):
+    """A Zoom call failed; the message is for the model and the user (no secrets)."""
+
+    def __init__(self, message: str, status: int | None = None, code: int | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def path(*segments: object) -> str:
+    """Join URL path segments, each percent-encoded whole (so "../x" stays one segment)."""
+    return "/" + "/".join(quote(str(s), safe="") for s in segments)
+
+
+def uuid_segment(uuid: str) -> str:
+    """Zoom wants a UUID that begins with "/" or contains "//" encoded twice; path() adds the second."""
+    return quote(uuid, safe="") if uuid.startswith("/") or "//" in uuid else uuid
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Retry-After as seconds: Zoom sends either a number or an ISO timestamp."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+class ZoomClient:
+    def __init__(
+        self,
+        base_url: str | None,
+        token_source: TokenSource,
+        *,
+        timeout: float = 15.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ):
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.tokens = token_source
+        self.timeout = (min(5.0, timeout), timeout)  # (connect, read)
+        self._sleep = sleep
+        self._clock = clock
+        self._jitter = jitter
+        self._session: Any = None
+        self._lock = threading.Lock()
+        base = urlsplit(self.base_url)
+        self._base_origin = (base.scheme, base.netloc)
+
+    # requests costs ~40 ms to import: pay it on the first call, not at server start.
+    @property
+    def session(self) -> Any:
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    import requests
+
+                    s = requests.Session()
+                    s.headers.update({"Accept": "application/json", "User-Agent": "zoom-mcp/0.1"})
+                    s.trust_env = False  # no proxies or .netrc: the token goes only where we send it
+                    self._session = s
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    # -- public calls -------------------------------------------------------------------------
+
+    def get(self, api_path: str, params: dict | None = None, *, what: str = "", scope: str = "") -> Any:
+        return self.request("GET", api_path, params=params, what=what, scope=scope)[0]
+
+    def request(
+        self,
+        method: str,
+        api_path: str,
+        *,
+        params: dict | None = None,
+        json_body: dict | None = None,
+        what: str = "",
+        scope: str = "",
+    ) -> tuple[Any, str]:
+        """Send one API call; return (parsed JSON or None, the body text)."""
+        resp = self._send(method, self.base_url + api_path, params, json_body, what or api_path, scope)
+        if resp.status_code == 204 or not resp.content:
+            return None, ""
+        text = resp.content.decode("utf-8", "replace")  # JSON is UTF-8; skip requests' charset sniffing
+        try:
+            return json.loads(text), text
+        except ValueError:
+            raise ZoomError(
+                f"Zoom sent a malformed answer to {method} {api_path}; try again later", resp.status_code
+            ) from None
+
+    def pages(
+        self,
+        api_path: str,
+        params: dict,
+        items_key: str,
+        *,
+        page_size: int,
+        next_page_token: str | None = None,
+        max_items: int | None = None,
+        what: str = "",
+        scope: str = "",
+    ) -> Iterator[tuple[dict, str]]:
+        """Yield each page (data, text). Without max_items: one page; else follow pages up to it."""
+        token = next_page_token or ""
+        got = 0
+        while True:
+            size = page_size if max_items is None else min(page_size, max_items - got)
+            query = {**params, "page_size": size}
+            if token:
+                query["next_page_token"] = token
+            data, text = self.request("GET", api_path, params=query, what=what, scope=scope)
+            data = data if isinstance(data, dict) else {}
+            got += len(data.get(items_key) or ())
+            token = data.get("next_page_token") or ""
+            yield data, text
+            if max_items is None or not token or got >= max_items:
+                return
+
+    def download_text(self, url: str, *, what: str = "recording file") -> str:
+        """Fetch a recording file (e.g. a VTT transcript) with the bearer token, following redirects."""
+        parts = urlsplit(url)
+        zoom_host = parts.scheme == "https" and (
+            parts.hostname == "zoom.us" or (parts.hostname or "").endswith(".zoom.us")
+        )
+        if not (zoom_host or (parts.scheme, parts.netloc) == self._base_origin):
+            # Never hand the bearer token to a host that is not Zoom's.
+            raise ZoomError(f"Refusing to download {what} from a non-Zoom host ({parts.hostname})")
+        resp = self._send("GET", url, None, None, what, "recording:read", accept="*/*")
+        resp.encoding = resp.encoding or "utf-8"
+        if resp.encoding.lower() == "iso-8859-1":  # requests' guess for text/* without a charset
+            resp.encoding = "utf-8"
+        return resp.text
+
+    # -- the one place that talks HTTP ----------------------------------------------------------
+
+    def _token(self) -> str:
+        token = self.tokens.get_token()
+        if not token:
+            token = self.tokens.handle_unauthorized("")
+        if not token:
+            raise ZoomError(NO_TOKEN, 401, 124)
+        return token
+
+    def _backoff(self, attempt: int) -> float:
+        return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self._jitter())
+
+    def _send(self, method, url, params, json_body, what, scope, accept=None):
+        import requests
+
+        session = self.session
+        token = self._token()
+        # A POST is retried only when it surely never reached Zoom (a 5xx may have created it).
+        safe_to_repeat = method != "POST"
+        reauthed = False
+        rate_tries = 0
+        rate_waited = 0.0
+        transient = 0
+        label = f"{method} {urlsplit(url).path}"
+        while True:
+            headers = {"Authorization": "Bearer " + token}
+            if accept:
+                headers["Accept"] = accept
+            try:
+                resp = session.request(
+                    method, url, params=params, json=json_body, headers=headers, timeout=self.timeout
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                repeatable = safe_to_repeat or isinstance(exc, requests.ConnectTimeout)
+                kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+                if repeatable and transient < TRANSIENT_RETRIES:
+                    transient += 1
+                    delay = self._backoff(transient)
+                    log.warning("%s %s; retry %d in %.2f s", label, kind, transient, delay)
+                    self._sleep(delay)
+                    continue
+                raise ZoomError(
+                    f"Zoom did not answer {label} ({kind}, {transient + 1} tries); try again later"
+                    + ("" if safe_to_repeat else "; check whether it took effect before repeating it")
+                ) from None
+
+            status = resp.status_code
+            if status < 400:
+                return resp
+            code, message = _error_body(resp)
+            message = message.replace(token, "****") if token in message else message
+
+            if code == 4711 or "does not contain scopes" in message:
+                m = _SCOPES.search(message)
+                need = m.group(1).strip() if m else scope or "the scope this call needs"
+                raise ZoomError(
+                    f"Zoom denied {label}: the app lacks the scope {need} (code {code}: {message}). "
+                    "Add it to your Server-to-Server OAuth app in the Zoom App Marketplace, then run "
+                    "./scripts/get_zoom_token.sh -f",
+                    status,
+                    code,
+                )
+            if status == 401:
+                if not reauthed:
+                    reauthed = True
+                    log.info("%s: Zoom answered 401 (code %s); reloading the token", label, code)
+                    fresh = self.tokens.handle_unauthorized(token)
+                    if fresh and fresh != token:
+                        token = fresh
+                        continue
+                raise ZoomError(TOKEN_REJECTED, status, code)
+            if status == 429:
+                rate_tries += 1
+                wait = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())
+                wait = 1.0 if wait is None else wait
+                if rate_tries < RATE_LIMIT_TRIES and rate_waited + wait <= RATE_LIMIT_BUDGET:
+                    log.warning("%s: rate limited; retry in %.1f s", label, wait)
+                    rate_waited += wait
+                    self._sleep(wait)
+                    continue
+                kind = resp.headers.get("X-RateLimit-Type") or "rate"
+                raise ZoomError(
+                    f"Zoom's {kind} limit was reached for {label} ({rate_tries} tries); "
+                    f"wait {_seconds(wait)} before trying again",
+                    status,
+                    code,
+                )
+            if status >= 500:
+                if safe_to_repeat and transient < TRANSIENT_RETRIES:
+                    transient += 1
+                    delay = self._backoff(transient)
+                    log.warning("%s: Zoom answered %d; retry %d in %.2f s", label, status, transient, delay)
+                    self._sleep(delay)
+                    continue
+                raise ZoomError(
+                    f"Zoom failed {label} with HTTP {status} ({transient + 1} tries); try again later"
+                    + ("" if safe_to_repeat else "; check whether it took effect before repeating it"),
+                    status,
+                    code,
+                )
+            if status == 404:
+                detail = f"Zoom code {code}: {message}" if code else "HTTP 404"
+                raise ZoomError(f"Not found: {what} ({detail})", status, code)
+            detail = f"code {code}: {message}" if code else message or resp.reason
+            raise ZoomError(f"Zoom rejected {label} (HTTP {status}, {detail})", status, code)
+
+
+def _error_body(resp: Any) -> tuple[int | None, str]:
+    try:
+        body = resp.json()
+    except ValueError:
+        return None, (resp.text or "")[:200]
+    if not isinstance(body, dict):
+        return None, ""
+    code = body.get("code")
+    return (code if isinstance(code, int) else None), str(body.get("message") or body.get("reason") or "")
+
+
+def _seconds(wait: float) -> str:
+    return f"{wait:.0f} s" if wait >= 1 else f"{wait:.1f} s"
