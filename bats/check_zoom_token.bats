@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# check_zoom_token.sh: the status line, --json, the exit codes. No network.
+
+load test_helper
+
+setup() {
+  kit_setup
+  export TZ=UTC
+  T0=1800000000 # 2027-01-15 08:00:00 UTC
+  TOKEN=eyJzdiI6IjAwMDAwMSJ9.payload-for-tests.signature-NTMz
+}
+
+# env_with LEFT: a token expiring LEFT seconds after T0.
+env_with() {
+  write_env "# test" "ZOOM_ACCESS_TOKEN=$TOKEN" "ZOOM_TOKEN_EXPIRES_AT=$((T0 + $1))"
+}
+
+# A JWT whose payload carries CLAIMS (JSON), base64url without padding.
+make_jwt() {
+  local p
+  p=$(printf '%s' "$1" | base64 | tr -d '\n=' | tr '/+' '_-')
+  printf 'eyJzdiI6IjAwMDAwMSIsImFsZyI6IkhTNTEyIn0.%s.c2lnbmF0dXJl\n' "$p"
+}
+
+@test "-h and --help print the usage header and exit 0" {
+  run "$SCRIPTS/check_zoom_token.sh" --help
+  assert_success
+  assert_line 0 "Usage: check_zoom_token.sh [-t SECONDS] [-v] [--json]"
+  run "$SCRIPTS/check_zoom_token.sh" -h
+  assert_success
+  assert_line 0 "Usage: check_zoom_token.sh [-t SECONDS] [-v] [--json]"
+}
+
+@test "an unknown option or a bad -t: usage on stderr, exit 2" {
+  run --separate-stderr "$SCRIPTS/check_zoom_token.sh" --nope
+  assert_status 2
+  refute_output
+  case $stderr in "ERROR: unknown option: --nope"$'\n'"Usage: check_zoom_token.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+  run "$SCRIPTS/check_zoom_token.sh" -t
+  assert_status 2
+  run "$SCRIPTS/check_zoom_token.sh" -t 1m
+  assert_status 2
+}
+
+@test "the status line at each boundary, the same as token_monitor.format_status" {
+  while IFS='|' read -r left text; do
+    env_with "$left"
+    ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+    assert_output "🔑 Token Status: $text"
+  done <<'EOF'
+3605|✅ Expires in 1h 0m 5s (at 9:00:05 AM)
+901|✅ Expires in 15m 1s (at 8:15:01 AM)
+900|📊 Expires in 15m 0s (at 8:15:00 AM)
+899|📊 Expires in 14m 59s (at 8:14:59 AM)
+301|📊 Expires in 5m 1s (at 8:05:01 AM)
+300|📊 Expires in 5m 0s (at 8:05:00 AM)
+299|⚠️ Expires in 4m 59s (at 8:04:59 AM)
+45|⚠️ Expires in 45s (at 8:00:45 AM)
+1|⚠️ Expires in 1s (at 8:00:01 AM)
+0|❌ Expired 0s ago
+-1|❌ Expired 1s ago
+-182|❌ Expired 3m 2s ago
+-7384|❌ Expired 2h 3m 4s ago
+EOF
+}
+
+@test "12-hour clock without a leading zero; noon and midnight; TZ respected" {
+  env_with $((5 * 3600 + 51 * 60 + 23))
+  ZOOM_FAKE_NOW=$((T0 + 5 * 3600 + 51 * 60 + 23 - 3449)) run "$SCRIPTS/check_zoom_token.sh"
+  assert_output "🔑 Token Status: ✅ Expires in 57m 29s (at 1:51:23 PM)"
+  env_with $((4 * 3600))
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_output "🔑 Token Status: ✅ Expires in 4h 0m 0s (at 12:00:00 PM)"
+  env_with $((16 * 3600))
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_output "🔑 Token Status: ✅ Expires in 16h 0m 0s (at 12:00:00 AM)"
+  env_with 3600
+  TZ=America/New_York ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_output "🔑 Token Status: ✅ Expires in 1h 0m 0s (at 4:00:00 AM)"
+}
+
+@test "the bash 3.2 path (date instead of printf %()T) prints the same lines" {
+  for left in 3605 899 45 $((5 * 3600 + 51 * 60 + 23)); do
+    env_with "$left"
+    ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+    expected=$output
+    _ZOOM_NO_PRINTF_T=1 ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+    assert_output "$expected"
+  done
+  assert_output "🔑 Token Status: ✅ Expires in 5h 51m 23s (at 1:51:23 PM)"
+}
+
+@test "byte-identical to token_monitor.format_status (when the monitor is there)" {
+  [ -f "$KIT_SRC_ROOT/token_monitor.py" ] || skip "token_monitor.py not written yet"
+  lefts="3605 901 900 299 1 0 -182 21083"
+  py=$(cd "$KIT_SRC_ROOT" && TZ=UTC "$KIT_PYTHON" -c '
+import sys, token_monitor as tm
+t0 = int(sys.argv[1])
+for left in sys.argv[2:]:
+    print(tm.format_status(t0 + int(left), t0))
+print(tm.format_status(None, t0))' "$T0" $lefts) || skip "token_monitor does not import: $py"
+  sh=''
+  for left in $lefts; do
+    env_with "$left"
+    sh=$sh$(ZOOM_FAKE_NOW=$T0 "$SCRIPTS/check_zoom_token.sh")$'\n' || :
+  done
+  write_env "ZOOM_ACCESS_TOKEN="
+  sh=$sh$("$SCRIPTS/check_zoom_token.sh")$'\n' || :
+  assert_equal "$py"$'\n' "$sh"
+}
+
+@test "no token: ❌ No token, exit 1; an expiry without a token is still no token" {
+  write_env "ZOOM_ACCESS_TOKEN=" "ZOOM_TOKEN_EXPIRES_AT=$((T0 + 3600))"
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+  assert_output "🔑 Token Status: ❌ No token"
+  rm "$ENV_FILE"
+  run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+  assert_output "🔑 Token Status: ❌ No token"
+}
+
+@test "exit codes: the threshold one second either side, -t and ZOOM_TOKEN_THRESHOLD" {
+  env_with 61
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 0
+  env_with 60
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+  env_with 59
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+  env_with 301
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" -t 300
+  assert_status 0
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" -t 301
+  assert_status 1
+  ZOOM_FAKE_NOW=$T0 ZOOM_TOKEN_THRESHOLD=302 run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+  write_env "ZOOM_ACCESS_TOKEN=$TOKEN" "ZOOM_TOKEN_EXPIRES_AT=$((T0 + 301))" "ZOOM_TOKEN_THRESHOLD=300"
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 0
+  env_with -5
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" -t 0
+  assert_status 1
+}
+
+@test "--json prints only the state, expiry and seconds left" {
+  while IFS='|' read -r left state; do
+    env_with "$left"
+    ZOOM_FAKE_NOW=$T0 run --separate-stderr "$SCRIPTS/check_zoom_token.sh" --json
+    assert_output "{\"state\":\"$state\",\"expires_at\":$((T0 + left)),\"seconds_left\":$left}"
+    assert_equal "" "$stderr"
+    printf '%s' "$output" | jq -e . >/dev/null
+  done <<'EOF'
+901|fresh
+900|expiring
+300|expiring
+299|critical
+1|critical
+0|expired
+-3|expired
+EOF
+  write_env "ZOOM_ACCESS_TOKEN="
+  run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_status 1
+  assert_output '{"state":"missing","expires_at":null,"seconds_left":null}'
+}
+
+@test "without ZOOM_TOKEN_EXPIRES_AT, the JWT's exp claim (base64url, unpadded)" {
+  # ">>>" and "???" make base64 emit + and /, which base64url writes as - and _
+  for claims in "{\"aud\":\">>>???\",\"exp\":$((T0 + 1000)),\"iat\":$((T0 - 2600))}" \
+    "{\"exp\":$((T0 + 1000))}" "{\"x\":1,\"exp\": $((T0 + 1000)) }"; do
+    jwt=$(make_jwt "$claims")
+    write_env "ZOOM_ACCESS_TOKEN=$jwt"
+    ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" --json
+    assert_output "{\"state\":\"fresh\",\"expires_at\":$((T0 + 1000)),\"seconds_left\":1000}"
+  done
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" -v
+  assert_line 0 "🔑 Token Status: ✅ Expires in 16m 40s (at 8:16:40 AM)"
+  assert_line "   Expires at: $((T0 + 1000)) (from JWT exp claim)"
+  # ZOOM_TOKEN_EXPIRES_AT comes first
+  write_env "ZOOM_ACCESS_TOKEN=$jwt" "ZOOM_TOKEN_EXPIRES_AT=$((T0 + 100))"
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_output "{\"state\":\"critical\",\"expires_at\":$((T0 + 100)),\"seconds_left\":100}"
+  # not a JWT, or no exp: no expiry known
+  write_env "ZOOM_ACCESS_TOKEN=not-a-jwt-token-at-all"
+  run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+  assert_output "🔑 Token Status: ❌ No token"
+  write_env "ZOOM_ACCESS_TOKEN=$(make_jwt '{"iat":1}')"
+  run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+}
+
+@test "-v adds the masked token, never the token itself" {
+  env_with 3600
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" -v
+  assert_success
+  assert_line 0 "🔑 Token Status: ✅ Expires in 1h 0m 0s (at 9:00:00 AM)"
+  assert_line "   Token:      eyJz...NTMz"
+  assert_line "   Env file:   $ENV_FILE"
+  refute_output_contains "$TOKEN"
+}
+
+@test ".env's token wins over the environment's; the environment's is used when .env has none" {
+  env_with 3600
+  ZOOM_FAKE_NOW=$T0 ZOOM_ACCESS_TOKEN=stale-from-claude-config ZOOM_TOKEN_EXPIRES_AT=$((T0 - 10)) \
+    run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_output "{\"state\":\"fresh\",\"expires_at\":$((T0 + 3600)),\"seconds_left\":3600}"
+  write_env "# no token here" "ZOOM_TOKEN_EXPIRES_AT="
+  ZOOM_FAKE_NOW=$T0 ZOOM_ACCESS_TOKEN=$TOKEN ZOOM_TOKEN_EXPIRES_AT=$((T0 + 700)) \
+    run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_output "{\"state\":\"expiring\",\"expires_at\":$((T0 + 700)),\"seconds_left\":700}"
+  ZOOM_ENV_FILE=$BATS_TEST_TMPDIR/elsewhere.env ZOOM_FAKE_NOW=$T0 ZOOM_ACCESS_TOKEN=$TOKEN \
+    ZOOM_TOKEN_EXPIRES_AT=$((T0 + 700)) run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_output "{\"state\":\"expiring\",\"expires_at\":$((T0 + 700)),\"seconds_left\":700}"
+}
+
+@test ".env values: CRLF, export, quotes and spaces are read like python-dotenv" {
+  printf 'export ZOOM_ACCESS_TOKEN = "%s"\r\nZOOM_TOKEN_EXPIRES_AT='"'"'%s'"'"' # written by get\r\n' \
+    "$TOKEN" "$((T0 + 1000))" >"$ENV_FILE"
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_output "{\"state\":\"fresh\",\"expires_at\":$((T0 + 1000)),\"seconds_left\":1000}"
+  printf 'ZOOM_ACCESS_TOKEN=%s\nZOOM_TOKEN_EXPIRES_AT=%s' "$TOKEN" "$((T0 + 10))" >"$ENV_FILE" # no final newline
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_output "{\"state\":\"critical\",\"expires_at\":$((T0 + 10)),\"seconds_left\":10}"
+}
+
+@test "no Python, no network: curl, python, jq and friends are never run" {
+  for c in curl python python3 jq wget nc; do
+    stub "$c" 'exit 1'
+  done
+  env_with 3600
+  run "$SCRIPTS/check_zoom_token.sh"
+  assert_success
+  write_env "ZOOM_ACCESS_TOKEN=$(make_jwt "{\"exp\":$((T0 + 1000))}")"
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_output "{\"state\":\"fresh\",\"expires_at\":$((T0 + 1000)),\"seconds_left\":1000}"
+  assert_equal "" "$(cat "$STUB_LOG")"
+}
+
+@test "fast: 20 runs well within 2 seconds" {
+  env_with 3600
+  start=$(date +%s%N 2>/dev/null || echo 0)
+  for i in $(seq 1 20); do
+    "$SCRIPTS/check_zoom_token.sh" >/dev/null
+  done
+  end=$(date +%s%N 2>/dev/null || echo 0)
+  case $start in *N | 0) skip "no nanosecond clock here" ;; esac
+  ms=$(((end - start) / 1000000))
+  [ "$ms" -lt 2000 ] || flunk "20 runs took ${ms} ms"
+}
+
+@test "run from / in a minimal environment, it finds the project's .env" {
+  env_with 3600
+  cd /
+  run env -i HOME="$HOME" PATH=/usr/bin:/bin TZ=UTC ZOOM_FAKE_NOW=$T0 "$SCRIPTS/check_zoom_token.sh"
+  assert_success "🔑 Token Status: ✅ Expires in 1h 0m 0s (at 9:00:00 AM)"
+}

@@ -1,0 +1,523 @@
+#!/usr/bin/env bats
+# get_zoom_token.sh against the Zoom simulator over real HTTP.
+
+load test_helper
+
+setup_file() {
+  sim_start
+}
+
+teardown_file() {
+  sim_stop
+}
+
+setup() {
+  kit_setup
+  sim_reset
+  SECRET=$ZOOMSIM_CLIENT_SECRET
+  NOW=1900000000
+}
+
+# .env with the credentials, an expired token and lines that must survive.
+write_expired_env() {
+  write_env "# zoom-mcp settings" "$(sim_env_lines)" "" \
+    "ZOOM_ACCESS_TOKEN=old-token-1234567890abcd" "ZOOM_TOKEN_EXPIRES_AT=1000" "# the end"
+}
+
+token_in_env() {
+  sed -n 's/^ZOOM_ACCESS_TOKEN=//p' "$ENV_FILE"
+}
+
+expiry_in_env() {
+  sed -n 's/^ZOOM_TOKEN_EXPIRES_AT=//p' "$ENV_FILE"
+}
+
+# --- usage --------------------------------------------------------------------
+
+@test "-h and --help print the usage header and exit 0" {
+  run "$SCRIPTS/get_zoom_token.sh" -h
+  assert_success
+  assert_line 0 "Usage: get_zoom_token.sh [-f] [-t SECONDS] [-q]"
+  run "$SCRIPTS/get_zoom_token.sh" --help
+  assert_success
+  assert_line 0 "Usage: get_zoom_token.sh [-f] [-t SECONDS] [-q]"
+}
+
+@test "an unknown option prints the usage on stderr and exits 2" {
+  run --separate-stderr "$SCRIPTS/get_zoom_token.sh" --bogus
+  assert_status 2
+  refute_output
+  case $stderr in *"ERROR: unknown option: --bogus"*"Usage: get_zoom_token.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "-t needs a whole number of seconds: exit 2" {
+  write_expired_env
+  run "$SCRIPTS/get_zoom_token.sh" -t
+  assert_status 2
+  run "$SCRIPTS/get_zoom_token.sh" -t soon
+  assert_status 2
+  assert_output_contains "ERROR: the threshold must be a whole number of seconds"
+}
+
+@test "a bad ZOOM_HTTP_TIMEOUT is a configuration error: exit 2" {
+  write_expired_env
+  ZOOM_HTTP_TIMEOUT=fast run "$SCRIPTS/get_zoom_token.sh"
+  assert_status 2
+  assert_output_contains "ERROR: ZOOM_HTTP_TIMEOUT"
+}
+
+@test "missing credentials: exit 2 naming each missing variable" {
+  write_env "ZOOM_CLIENT_ID=only-the-id" "ZOOM_OAUTH_URL=$SIM_URL/oauth/token"
+  before=$(sim_token_requests)
+  run --separate-stderr "$SCRIPTS/get_zoom_token.sh"
+  assert_status 2
+  case $stderr in
+    "ERROR: missing credentials: ZOOM_ACCOUNT_ID, ZOOM_CLIENT_SECRET (set them in $ENV_FILE or the environment)") ;;
+    *) flunk "stderr: $stderr" ;;
+  esac
+  assert_equal "$before" "$(sim_token_requests)"
+
+  rm -f "$ENV_FILE"
+  run "$SCRIPTS/get_zoom_token.sh" -f
+  assert_status 2
+  assert_output_contains "missing credentials: ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET"
+}
+
+# --- fetching -----------------------------------------------------------------
+
+@test "no token yet: fetches one, prints the masked old and new tokens, writes .env 0600" {
+  write_env "# settings" "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=" "ZOOM_TOKEN_EXPIRES_AT="
+  chmod 644 "$ENV_FILE"
+  before=$(sim_token_requests)
+  TZ=UTC ZOOM_FAKE_NOW=$NOW run --separate-stderr "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_equal "" "$stderr"
+  new=$(token_in_env)
+  assert_line 0 "📋 Token fetched successfully"
+  assert_line 1 "🔄 (none) → ${new:0:4}...${new: -4}"
+  assert_line 2 "🔑 Token Status: ✅ Expires in 1h 0m 0s (at 6:46:40 PM)"
+  case $new in eyJ*.*.*) ;; *) flunk "not a JWT: ${new:0:4}" ;; esac
+  assert_equal "$((NOW + 3600))" "$(expiry_in_env)"
+  assert_equal 600 "$(file_mode "$ENV_FILE")"
+  assert_equal $((before + 1)) "$(sim_token_requests)"
+  # the token itself is never printed
+  refute_output_contains "$new"
+}
+
+@test "a valid token: exit 0 without a request, and says so" {
+  write_expired_env
+  "$SCRIPTS/get_zoom_token.sh" -q
+  cp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+  before=$(sim_token_requests)
+  run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  case $output in "✅ Token still valid for "*"; no request made") ;; *) flunk "output: $output" ;; esac
+  assert_equal "$before" "$(sim_token_requests)"
+  cmp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+}
+
+@test "-f fetches a new token even when the current one is valid" {
+  write_expired_env
+  "$SCRIPTS/get_zoom_token.sh" -q
+  old=$(token_in_env)
+  before=$(sim_token_requests)
+  run "$SCRIPTS/get_zoom_token.sh" -f
+  assert_success
+  new=$(token_in_env)
+  [ "$new" != "$old" ]
+  assert_line 0 "📋 Token fetched successfully"
+  assert_line 1 "🔄 ${old:0:4}...${old: -4} → ${new:0:4}...${new: -4}"
+  assert_equal $((before + 1)) "$(sim_token_requests)"
+}
+
+@test "the threshold, one second either side (fake clock)" {
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=current-token-abcdefgh" "ZOOM_TOKEN_EXPIRES_AT=$((NOW + 61))"
+  before=$(sim_token_requests)
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh" # 61 s left > 60: no request
+  assert_success "✅ Token still valid for 1m 1s; no request made"
+  assert_equal "$before" "$(sim_token_requests)"
+
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=current-token-abcdefgh" "ZOOM_TOKEN_EXPIRES_AT=$((NOW + 60))"
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh" # exactly 60 s left: refresh
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  assert_equal $((before + 1)) "$(sim_token_requests)"
+
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=current-token-abcdefgh" "ZOOM_TOKEN_EXPIRES_AT=$((NOW + 59))"
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  assert_equal $((before + 2)) "$(sim_token_requests)"
+}
+
+@test "-t and ZOOM_TOKEN_THRESHOLD set the threshold" {
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=current-token-abcdefgh" "ZOOM_TOKEN_EXPIRES_AT=$((NOW + 301))"
+  before=$(sim_token_requests)
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh" -t 300
+  assert_success "✅ Token still valid for 5m 1s; no request made"
+  ZOOM_FAKE_NOW=$NOW ZOOM_TOKEN_THRESHOLD=300 run "$SCRIPTS/get_zoom_token.sh"
+  assert_success "✅ Token still valid for 5m 1s; no request made"
+  assert_equal "$before" "$(sim_token_requests)"
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh" -t 302
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  assert_equal $((before + 1)) "$(sim_token_requests)"
+}
+
+@test "without ZOOM_TOKEN_EXPIRES_AT the JWT's exp claim decides" {
+  token=$(sim_valid_token)
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=$token"
+  before=$(sim_token_requests)
+  run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_output_contains "no request made"
+  assert_equal "$before" "$(sim_token_requests)"
+}
+
+@test "-q prints nothing on success but still prints errors" {
+  write_expired_env
+  run --separate-stderr "$SCRIPTS/get_zoom_token.sh" -q
+  assert_success
+  refute_output
+  assert_equal "" "$stderr"
+  run --separate-stderr "$SCRIPTS/get_zoom_token.sh" -q
+  assert_success
+  refute_output
+  sim_fault '{"target":"token","mode":"error","status":503}'
+  run --separate-stderr "$SCRIPTS/get_zoom_token.sh" -f -q
+  assert_status 1
+  refute_output
+  case $stderr in "ERROR: the token request failed: HTTP 503"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+# --- faults: exit code, message, .env byte for byte unchanged ------------------
+
+# fault_case EXIT FAULT_JSON|'' [VAR=VALUE...]: a forced run under the fault.
+fault_case() {
+  local want=$1 fault=$2
+  shift 2
+  write_expired_env
+  printf 'ZOOM_TOKEN_THRESHOLD=60' >>"$ENV_FILE" # and no final newline
+  cp -p "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+  [ -z "$fault" ] || sim_fault "$fault"
+  run --separate-stderr env "$@" "$SCRIPTS/get_zoom_token.sh" -f
+  assert_status "$want"
+  refute_output
+  cmp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+  assert_equal 600 "$(file_mode "$ENV_FILE")"
+  case $stderr in *"$SECRET"*) flunk "the secret was printed" ;; esac
+  [ -z "$(ls -A "$PROJECT" | grep -v -e '^\.env$' -e '^\.env\.lock$' -e '^scripts$' -e '^run\.sh$' -e '^\.env\.lock\.d$')" ] ||
+    flunk "leftover files: $(ls -A "$PROJECT")"
+}
+
+@test "fault: connection refused (reset by the simulator) -> exit 1, .env unchanged" {
+  fault_case 1 '{"target":"token","mode":"refused"}'
+  case $stderr in "ERROR: the token request to $SIM_URL/oauth/token failed: curl: ("*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "fault: closed port -> exit 1, .env unchanged" {
+  port=$("$KIT_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  fault_case 1 '' "ZOOM_OAUTH_URL=http://127.0.0.1:$port/oauth/token"
+  assert_equal "ERROR: could not connect to http://127.0.0.1:$port/oauth/token (connection refused); .env unchanged" "$stderr"
+}
+
+@test "fault: HTTP 500 -> exit 1, .env unchanged" {
+  fault_case 1 '{"target":"token","mode":"error","status":500}'
+  case $stderr in "ERROR: the token request failed: HTTP 500"*"; .env unchanged") ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "fault: slow past ZOOM_HTTP_TIMEOUT -> exit 1 within the bound, .env unchanged" {
+  start=$SECONDS
+  fault_case 1 '{"target":"token","mode":"slow","delay":5}' ZOOM_HTTP_TIMEOUT=1
+  [ $((SECONDS - start)) -le 3 ] || flunk "took $((SECONDS - start))s"
+  assert_equal "ERROR: the token request to $SIM_URL/oauth/token timed out after 1s (ZOOM_HTTP_TIMEOUT); .env unchanged" "$stderr"
+}
+
+@test "fault: malformed JSON -> exit 1, .env unchanged" {
+  fault_case 1 '{"target":"token","mode":"malformed"}'
+  assert_equal "ERROR: malformed answer from $SIM_URL/oauth/token (HTTP 200 but not a JSON object); .env unchanged" "$stderr"
+}
+
+@test "fault: empty access_token -> exit 1, .env unchanged" {
+  fault_case 1 '{"target":"token","mode":"empty_token"}'
+  assert_equal "ERROR: the answer from $SIM_URL/oauth/token has an empty access_token; .env unchanged" "$stderr"
+}
+
+@test "fault: rate limited (429) -> exit 1, .env unchanged" {
+  fault_case 1 '{"target":"token","mode":"rate_limit"}'
+  case $stderr in "ERROR: the token request failed: HTTP 429"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "fault: invalid_client -> exit 3 with Zoom's reason, .env unchanged" {
+  fault_case 3 '{"target":"token","mode":"invalid_client"}'
+  case $stderr in
+    "ERROR: Zoom rejected the credentials (HTTP 400 invalid_client): Invalid client_id or client_secret"$'\n'"ERROR: check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET"*) ;;
+    *) flunk "stderr: $stderr" ;;
+  esac
+}
+
+@test "a wrong secret is rejected by the simulator itself: exit 3" {
+  write_env "ZOOM_ACCOUNT_ID=$ZOOMSIM_ACCOUNT_ID" "ZOOM_CLIENT_ID=$ZOOMSIM_CLIENT_ID" \
+    "ZOOM_CLIENT_SECRET=not-the-secret" "ZOOM_OAUTH_URL=$SIM_URL/oauth/token"
+  cp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+  run "$SCRIPTS/get_zoom_token.sh"
+  assert_status 3
+  assert_output_contains "ERROR: Zoom rejected the credentials"
+  refute_output_contains "not-the-secret"
+  cmp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+}
+
+# --- the .env rewrite ---------------------------------------------------------
+
+@test "the rewrite keeps every other line, comment, order, CRLF, export and quotes" {
+  {
+    printf '# zoom-mcp\n\n'
+    printf 'export ZOOM_ACCOUNT_ID=%s\r\n' "$ZOOMSIM_ACCOUNT_ID"
+    printf 'ZOOM_CLIENT_ID="%s"\n' "$ZOOMSIM_CLIENT_ID"
+    printf "ZOOM_CLIENT_SECRET='%s'\n" "$SECRET"
+    printf '  ZOOM_ACCESS_TOKEN = "old-token-1234567890"\n'
+    printf 'OTHER_SETTING=keep me # a comment\n'
+    printf 'export ZOOM_TOKEN_EXPIRES_AT=1000\r\n'
+    printf 'ZOOM_OAUTH_URL=%s/oauth/token\n' "$SIM_URL"
+    printf '# last line without a newline'
+  } >"$ENV_FILE"
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  new=$(sed -n 's/^  ZOOM_ACCESS_TOKEN = "\(.*\)"$/\1/p' "$ENV_FILE")
+  [ -n "$new" ]
+  {
+    printf '# zoom-mcp\n\n'
+    printf 'export ZOOM_ACCOUNT_ID=%s\r\n' "$ZOOMSIM_ACCOUNT_ID"
+    printf 'ZOOM_CLIENT_ID="%s"\n' "$ZOOMSIM_CLIENT_ID"
+    printf "ZOOM_CLIENT_SECRET='%s'\n" "$SECRET"
+    printf '  ZOOM_ACCESS_TOKEN = "%s"\n' "$new"
+    printf 'OTHER_SETTING=keep me # a comment\n'
+    printf 'export ZOOM_TOKEN_EXPIRES_AT=%s\r\n' "$((NOW + 3600))"
+    printf 'ZOOM_OAUTH_URL=%s/oauth/token\n' "$SIM_URL"
+    printf '# last line without a newline'
+  } >"$BATS_TEST_TMPDIR/expected"
+  cmp "$BATS_TEST_TMPDIR/expected" "$ENV_FILE"
+  assert_equal 600 "$(file_mode "$ENV_FILE")"
+}
+
+@test "the token lines are appended when absent, after a last line without a newline" {
+  printf '%s\n# no newline here' "$(sim_env_lines)" >"$ENV_FILE"
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  new=$(token_in_env)
+  { sim_env_lines; printf '# no newline here\nZOOM_ACCESS_TOKEN=%s\nZOOM_TOKEN_EXPIRES_AT=%s\n' "$new" "$((NOW + 3600))"; } >"$BATS_TEST_TMPDIR/expected"
+  cmp "$BATS_TEST_TMPDIR/expected" "$ENV_FILE"
+}
+
+@test "no .env at all: credentials from the environment, .env created 0600" {
+  rm -f "$ENV_FILE"
+  ZOOM_ACCOUNT_ID=$ZOOMSIM_ACCOUNT_ID ZOOM_CLIENT_ID=$ZOOMSIM_CLIENT_ID ZOOM_CLIENT_SECRET=$SECRET \
+    ZOOM_OAUTH_URL=$SIM_URL/oauth/token run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  [ -n "$(token_in_env)" ]
+  assert_equal 600 "$(file_mode "$ENV_FILE")"
+  assert_equal 2 "$(wc -l <"$ENV_FILE" | tr -d ' ')"
+}
+
+@test "a symlinked .env stays a symlink; the target is rewritten" {
+  mkdir -p "$BATS_TEST_TMPDIR/real"
+  write_expired_env
+  mv "$ENV_FILE" "$BATS_TEST_TMPDIR/real/zoom.env"
+  ln -s ../real/zoom.env "$ENV_FILE"
+  run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  [ -L "$ENV_FILE" ]
+  grep -q '^ZOOM_ACCESS_TOKEN=eyJ' "$BATS_TEST_TMPDIR/real/zoom.env"
+  grep -q '^# the end$' "$BATS_TEST_TMPDIR/real/zoom.env"
+}
+
+@test "the environment wins over .env for settings; .env's token wins over the environment's" {
+  write_expired_env
+  sed -i.orig "s|^ZOOM_OAUTH_URL=.*|ZOOM_OAUTH_URL=http://127.0.0.1:1/oauth/token|" "$ENV_FILE"
+  ZOOM_OAUTH_URL=$SIM_URL/oauth/token run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  # a stale token in the environment (as Claude Desktop's config passes) does not hide .env's
+  before=$(sim_token_requests)
+  ZOOM_OAUTH_URL=$SIM_URL/oauth/token ZOOM_ACCESS_TOKEN=stale-env-token-abcdefgh ZOOM_TOKEN_EXPIRES_AT=1 \
+    run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_output_contains "no request made"
+  assert_equal "$before" "$(sim_token_requests)"
+}
+
+# --- secrets --------------------------------------------------------------------
+
+@test "the secret is never on curl's command line nor in any output" {
+  install_curl_wrapper
+  write_expired_env
+  run "$SCRIPTS/get_zoom_token.sh" -f
+  assert_success
+  refute_output_contains "$SECRET"
+  for fault in invalid_client refused malformed empty_token error; do
+    sim_reset
+    sim_fault "{\"target\":\"token\",\"mode\":\"$fault\"}"
+    run "$SCRIPTS/get_zoom_token.sh" -f
+    assert_failure
+    refute_output_contains "$SECRET"
+  done
+  [ "$(wc -l <"$CURL_ARGV_LOG")" -ge 6 ] || flunk "the curl wrapper was not used"
+  ! grep -qF -- "$SECRET" "$CURL_ARGV_LOG" || flunk "the secret was on curl's command line"
+  ! grep -qF -- "$ZOOMSIM_CLIENT_ID" "$CURL_ARGV_LOG" || flunk "the client id was on curl's command line"
+}
+
+@test "no process ever shows the secret in its argv (ps during a slow request)" {
+  write_expired_env
+  sim_fault '{"target":"token","mode":"slow","delay":1}'
+  "$SCRIPTS/get_zoom_token.sh" -f -q &
+  pid=$!
+  scans=0 snap=$BATS_TEST_TMPDIR/ps
+  while kill -0 "$pid" 2>/dev/null; do
+    ps -eo args= >"$snap"
+    ! grep -F -- "$SECRET" "$snap" || flunk "the secret is visible in ps"
+    scans=$((scans + 1))
+  done
+  wait "$pid"
+  [ "$scans" -ge 3 ] || flunk "only $scans scans"
+}
+
+# --- one refresh at a time ------------------------------------------------------
+
+# twenty_at_once [VAR=VALUE...]: 20 non-forced runs on an expired token.
+twenty_at_once() {
+  local i pids=() failed=0
+  write_expired_env
+  before=$(sim_token_requests)
+  for i in $(seq 1 20); do
+    env "$@" "$SCRIPTS/get_zoom_token.sh" >"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do
+    wait "$i" || failed=$((failed + 1))
+  done
+  assert_equal 0 "$failed"
+  assert_equal $((before + 1)) "$(sim_token_requests)"
+  assert_equal 1 "$(cat "$BATS_TEST_TMPDIR"/out.* | grep -c '^📋 Token fetched successfully$')"
+  assert_equal 19 "$(cat "$BATS_TEST_TMPDIR"/out.* | grep -c 'no request made$')"
+  grep -q '^# the end$' "$ENV_FILE"
+}
+
+@test "20 concurrent non-forced runs on an expired token make one token request (flock)" {
+  command -v flock >/dev/null || skip "no flock here; the next test covers the portable lock"
+  twenty_at_once
+}
+
+@test "20 concurrent non-forced runs make one token request (portable mkdir lock)" {
+  twenty_at_once ZOOM_NO_FLOCK=1
+  [ ! -e "$ENV_FILE.lock.d" ] || flunk "the lock was left behind"
+}
+
+@test "a portable lock left by a killed holder (kill -9) is taken over" {
+  write_expired_env
+  sleep 30 &
+  dead=$!
+  kill -9 "$dead"
+  wait "$dead" || :
+  mkdir "$ENV_FILE.lock.d"
+  echo "$dead" >"$ENV_FILE.lock.d/pid"
+  ZOOM_NO_FLOCK=1 run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  [ ! -e "$ENV_FILE.lock.d" ]
+}
+
+@test "a portable lock with no PID in it (holder killed right after mkdir) is broken within seconds" {
+  write_expired_env
+  mkdir "$ENV_FILE.lock.d"
+  start=$SECONDS
+  ZOOM_NO_FLOCK=1 run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  [ $((SECONDS - start)) -le 5 ] || flunk "took $((SECONDS - start))s"
+}
+
+@test "flock: a holder makes others wait; killed with -9 it frees the lock" {
+  command -v flock >/dev/null || skip "no flock here"
+  write_expired_env
+  ready=$BATS_TEST_TMPDIR/holding
+  # exec: the process that holds the lock is the one we kill
+  bash -c 'exec 9>>"$1"; flock 9; : >"$2"; exec sleep 30' _ "$ENV_FILE.lock" "$ready" 3>&- &
+  holder=$!
+  wait_until 10 '[ -e "$ready" ]'
+  ZOOM_LOCK_TIMEOUT=1 run "$SCRIPTS/get_zoom_token.sh"
+  assert_status 1
+  assert_output_contains "another refresh still holds"
+  kill -9 "$holder"
+  wait "$holder" || :
+  run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+}
+
+@test "a lock held by a live process past ZOOM_LOCK_TIMEOUT: exit 1, no request, .env unchanged" {
+  write_expired_env
+  cp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+  mkdir "$ENV_FILE.lock.d"
+  echo "$$" >"$ENV_FILE.lock.d/pid" # this test's own shell: alive
+  before=$(sim_token_requests)
+  ZOOM_NO_FLOCK=1 ZOOM_LOCK_TIMEOUT=1 run "$SCRIPTS/get_zoom_token.sh"
+  assert_status 1
+  assert_output_contains "ERROR: another refresh still holds $ENV_FILE.lock"
+  assert_equal "$before" "$(sim_token_requests)"
+  cmp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
+  [ -d "$ENV_FILE.lock.d" ] # not ours to remove
+}
+
+@test "a reader looping over .env during 50 refreshes never sees a partial file" {
+  write_expired_env
+  stop=$BATS_TEST_TMPDIR/stop
+  result=$BATS_TEST_TMPDIR/reader
+  (
+    reads=0 bad=0
+    while [ ! -e "$stop" ]; do
+      c=$(cat "$ENV_FILE"; echo .) # the dot keeps the final newline
+      c=${c%.}
+      case $c in
+        "# zoom-mcp settings"*"ZOOM_ACCESS_TOKEN=eyJ"*"ZOOM_TOKEN_EXPIRES_AT="[0-9]*"# the end"$'\n') ;;
+        "# zoom-mcp settings"*"ZOOM_ACCESS_TOKEN=old-token-1234567890abcd"*"# the end"$'\n') ;;
+        *) bad=$((bad + 1)); printf '%s\n----\n' "$c" >>"$result.bad" ;;
+      esac
+      reads=$((reads + 1))
+    done
+    echo "$reads $bad" >"$result"
+  ) 3>&- &
+  reader=$!
+  for i in $(seq 1 50); do
+    "$SCRIPTS/get_zoom_token.sh" -f -q || flunk "refresh $i failed"
+  done
+  touch "$stop"
+  wait "$reader"
+  read -r reads bad <"$result"
+  [ "$bad" -eq 0 ] || flunk "$bad partial reads: $(head -20 "$result.bad")"
+  [ "$reads" -ge 20 ] || flunk "only $reads reads"
+}
+
+# --- where it runs from ---------------------------------------------------------
+
+@test "run from / in a minimal environment, it finds the project's .env" {
+  write_expired_env
+  cd /
+  run env -i HOME="$HOME" PATH="$(minimal_path)" "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  grep -q '^ZOOM_ACCESS_TOKEN=eyJ' "$ENV_FILE"
+}
+
+@test "run through a symlink and by a relative path, it finds lib/ and the .env" {
+  write_expired_env
+  mkdir -p "$HOME/bin"
+  ln -s "$SCRIPTS/get_zoom_token.sh" "$HOME/bin/get-zoom-token"
+  cd /
+  run "$HOME/bin/get-zoom-token"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  cd "$SCRIPTS"
+  run ./get_zoom_token.sh
+  assert_success
+  assert_output_contains "no request made"
+}

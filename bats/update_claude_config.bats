@@ -1,0 +1,264 @@
+#!/usr/bin/env bats
+# update_claude_config.sh: jq edits of Claude Desktop's config, safely.
+
+load test_helper
+
+setup() {
+  kit_setup
+  TOKEN=eyJzdiI6IjAwMDAwMSJ9.new-token-payload.sig-abcdNTMz
+  write_env "ZOOM_ACCESS_TOKEN=$TOKEN" "ZOOM_TOKEN_EXPIRES_AT=4000000000"
+  CONFIG=$BATS_TEST_TMPDIR/claude/claude_desktop_config.json
+  export CLAUDE_CONFIG_FILE=$CONFIG
+  mkdir -p "${CONFIG%/*}"
+}
+
+# A config with other servers, other keys of our entry and top-level settings.
+write_config() {
+  cat >"$CONFIG" <<'EOF'
+{
+  "globalShortcut": "Ctrl+Space",
+  "mcpServers": {
+    "filesystem": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], "env": {"A": "1"}},
+    "zoom": {
+      "command": "/opt/zoom-mcp/run.sh",
+      "args": ["--verbose"],
+      "env": {"ZOOM_ENV_FILE": "/opt/zoom-mcp/.env", "ZOOM_ACCESS_TOKEN": "eyJzdiI6.old-token.OLD0", "EXTRA": "x"}
+    },
+    "github": {"command": "gh-mcp", "env": {"GITHUB_TOKEN": "ghp_secretvalue123456"}}
+  },
+  "theme": {"dark": true, "size": 1.5, "list": [1, 2, 3]}
+}
+EOF
+  chmod 600 "$CONFIG"
+}
+
+# Everything but our entry's token, sorted, for an exact comparison.
+all_but_token() {
+  jq -S 'del(.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN)' "$1"
+}
+
+@test "-h and --help print the usage header and exit 0" {
+  run "$SCRIPTS/update_claude_config.sh" -h
+  assert_success
+  assert_line 0 "Usage: update_claude_config.sh [--install] [--remove] [--dry-run]"
+  run "$SCRIPTS/update_claude_config.sh" --help
+  assert_success
+}
+
+@test "an unknown option, or --install with --remove: usage on stderr, exit 2" {
+  run --separate-stderr "$SCRIPTS/update_claude_config.sh" --frobnicate
+  assert_status 2
+  refute_output
+  case $stderr in "ERROR: unknown option: --frobnicate"$'\n'"Usage: update_claude_config.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+  run "$SCRIPTS/update_claude_config.sh" --install --remove
+  assert_status 2
+}
+
+@test "sets the token and changes nothing else: other servers, other keys, top-level settings" {
+  write_config
+  all_but_token "$CONFIG" >"$BATS_TEST_TMPDIR/before"
+  run --separate-stderr "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  assert_line 0 "✅ Updated ZOOM_ACCESS_TOKEN of the \"zoom\" MCP server in $CONFIG (eyJz...NTMz)"
+  assert_line 1 "💾 Previous content kept as $CONFIG.bak"
+  assert_equal "$TOKEN" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+  all_but_token "$CONFIG" | cmp - "$BATS_TEST_TMPDIR/before"
+  # key order kept too
+  assert_equal "globalShortcut mcpServers theme" "$(jq -r 'keys_unsorted | join(" ")' "$CONFIG")"
+  assert_equal "filesystem zoom github" "$(jq -r '.mcpServers | keys_unsorted | join(" ")' "$CONFIG")"
+  refute_output_contains "$TOKEN"
+  case $stderr in *"$TOKEN"*) flunk "token on stderr" ;; esac
+}
+
+@test "the previous content is kept as <file>.bak, mode 0600" {
+  write_config
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  cmp "$CONFIG.bak" "$BATS_TEST_TMPDIR/original"
+  assert_equal 600 "$(file_mode "$CONFIG.bak")"
+}
+
+@test "the write keeps the file's mode" {
+  write_config
+  chmod 644 "$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  assert_equal 644 "$(file_mode "$CONFIG")"
+  assert_equal 600 "$(file_mode "$CONFIG.bak")"
+}
+
+@test "a config that is not valid JSON is refused: exit 1, untouched, jq's message shown" {
+  printf '{"mcpServers": {"zoom": {"env": {}}},,}\n' >"$CONFIG"
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  for args in "" --install --remove "--install --dry-run"; do
+    # shellcheck disable=SC2086 # the options are words on purpose
+    run --separate-stderr "$SCRIPTS/update_claude_config.sh" $args
+    assert_status 1
+    case $stderr in
+      "ERROR: $CONFIG is not valid JSON; left untouched:"$'\n'*"parse error"*) ;;
+      *) flunk "stderr: $stderr" ;;
+    esac
+    cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+    [ ! -e "$CONFIG.bak" ]
+  done
+  printf '[1, 2]\n' >"$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_status 1
+  assert_output_contains "not a JSON object"
+}
+
+@test "no config file, or no entry: nothing to update, exit 0, nothing written" {
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success "Nothing to update: $CONFIG does not exist (use --install to add the zoom server)"
+  [ ! -e "$CONFIG" ]
+  printf '{"mcpServers": {"other": {"command": "x"}}}\n' >"$CONFIG"
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success "Nothing to update: no \"zoom\" entry in mcpServers of $CONFIG (use --install to add it)"
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  run "$SCRIPTS/update_claude_config.sh" --remove
+  assert_success
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+}
+
+@test "no token in .env: exit 2 (configuration error)" {
+  write_config
+  write_env "ZOOM_ACCESS_TOKEN="
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_status 2
+  assert_output_contains "ERROR: no ZOOM_ACCESS_TOKEN in $ENV_FILE"
+}
+
+@test "--install creates the file and its folder: command is run.sh, env has ZOOM_ENV_FILE and the token" {
+  rm -rf "${CONFIG%/*}"
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  root=$(cd "$PROJECT" && pwd -P)
+  assert_line 0 "✅ Installed the \"zoom\" MCP server in $CONFIG (command: $root/run.sh)"
+  assert_equal "$root/run.sh" "$(jq -r '.mcpServers.zoom.command' "$CONFIG")"
+  assert_equal "$root/.env" "$(jq -r '.mcpServers.zoom.env.ZOOM_ENV_FILE' "$CONFIG")"
+  assert_equal "$TOKEN" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+  assert_equal 600 "$(file_mode "$CONFIG")"
+  refute_output_contains "$TOKEN"
+  [ ! -e "$CONFIG.bak" ]
+}
+
+@test "--install replaces our entry only; other servers and settings kept" {
+  write_config
+  jq -S 'del(.mcpServers.zoom)' "$CONFIG" >"$BATS_TEST_TMPDIR/others"
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  jq -S 'del(.mcpServers.zoom)' "$CONFIG" | cmp - "$BATS_TEST_TMPDIR/others"
+  root=$(cd "$PROJECT" && pwd -P)
+  assert_equal "{\"command\":\"$root/run.sh\",\"args\":[],\"env\":{\"ZOOM_ENV_FILE\":\"$root/.env\",\"ZOOM_ACCESS_TOKEN\":\"$TOKEN\"}}" \
+    "$(jq -c '.mcpServers.zoom' "$CONFIG")"
+  # and again: already up to date, nothing written
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/after"
+  rm "$CONFIG.bak"
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  assert_output_contains "already up to date"
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/after"
+  [ ! -e "$CONFIG.bak" ]
+}
+
+@test "--remove deletes our entry only" {
+  write_config
+  jq -S 'del(.mcpServers.zoom)' "$CONFIG" >"$BATS_TEST_TMPDIR/expected"
+  run "$SCRIPTS/update_claude_config.sh" --remove
+  assert_success "✅ Removed the \"zoom\" MCP server from $CONFIG
+💾 Previous content kept as $CONFIG.bak"
+  jq -S . "$CONFIG" | cmp - "$BATS_TEST_TMPDIR/expected"
+}
+
+@test "CLAUDE_MCP_SERVER_NAME names the entry" {
+  write_config
+  CLAUDE_MCP_SERVER_NAME=filesystem run "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  assert_equal "$TOKEN" "$(jq -r '.mcpServers.filesystem.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+  assert_equal "1" "$(jq -r '.mcpServers.filesystem.env.A' "$CONFIG")"
+  assert_equal "eyJzdiI6.old-token.OLD0" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+}
+
+@test "--dry-run prints the result with secrets masked and writes nothing" {
+  write_config
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  for args in "--dry-run" "--install --dry-run" "--remove --dry-run"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr "$SCRIPTS/update_claude_config.sh" $args
+    assert_success
+    printf '%s' "$output" | jq -e . >/dev/null
+    refute_output_contains "$TOKEN"
+    refute_output_contains "ghp_secretvalue123456"
+    assert_equal "Dry run: $CONFIG not changed" "$stderr"
+    cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+    [ ! -e "$CONFIG.bak" ]
+  done
+  run "$SCRIPTS/update_claude_config.sh" --dry-run
+  assert_equal "eyJz...NTMz" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN')"
+  assert_equal "x" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.EXTRA')"
+}
+
+@test "a symlinked config stays a symlink; its target is written" {
+  write_config
+  mkdir -p "$BATS_TEST_TMPDIR/dotfiles"
+  mv "$CONFIG" "$BATS_TEST_TMPDIR/dotfiles/claude.json"
+  ln -s ../dotfiles/claude.json "$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  [ -L "$CONFIG" ]
+  assert_equal "$TOKEN" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$BATS_TEST_TMPDIR/dotfiles/claude.json")"
+  assert_equal 600 "$(file_mode "$CONFIG.bak")"
+}
+
+@test "the token is never on jq's command line" {
+  write_config
+  real_jq=$(command -v jq)
+  stub jq "exec $real_jq \"\$@\""
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  grep -q '^jq ' "$STUB_LOG"
+  ! grep -qF -- "$TOKEN" "$STUB_LOG" || flunk "the token was on jq's command line"
+}
+
+@test "an empty config file counts as {}" {
+  : >"$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  assert_output_contains "Nothing to update: no \"zoom\" entry"
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  assert_equal "$TOKEN" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+}
+
+@test "the default config path by OS (uname stubbed): macOS, Windows, Linux" {
+  unset CLAUDE_CONFIG_FILE
+  stub uname 'echo Darwin'
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  [ -f "$HOME/Library/Application Support/Claude/claude_desktop_config.json" ]
+
+  stub uname 'echo MINGW64_NT-10.0-19045'
+  APPDATA=$HOME/AppData/Roaming run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  [ -f "$HOME/AppData/Roaming/Claude/claude_desktop_config.json" ]
+
+  stub uname 'echo Linux'
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  [ -f "$HOME/.config/Claude/claude_desktop_config.json" ]
+  XDG_CONFIG_HOME=$HOME/xdg run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  [ -f "$HOME/xdg/Claude/claude_desktop_config.json" ]
+}
+
+@test "run from / in a minimal environment, it finds the project's .env" {
+  write_config
+  cd /
+  run env -i HOME="$HOME" PATH="$(minimal_path)" CLAUDE_CONFIG_FILE="$CONFIG" "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  assert_equal "$TOKEN" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+}

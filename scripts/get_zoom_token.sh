@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Usage: get_zoom_token.sh [-f] [-t SECONDS] [-q]
+#
+# Fetch a Zoom Server-to-Server OAuth access token and store it in .env as
+# ZOOM_ACCESS_TOKEN and ZOOM_TOKEN_EXPIRES_AT (epoch seconds). Without -f,
+# nothing is requested while the current token has more than the threshold left.
+#
+#   -f, --force     fetch a new token whatever the current one's state
+#   -t SECONDS      the threshold for this run (default: ZOOM_TOKEN_THRESHOLD, 60)
+#   -q, --quiet     print errors only
+#   -h, --help      show this help
+#
+# Settings, from the environment first, then .env: ZOOM_ENV_FILE (default:
+# .env at the project root; relative paths are taken from the project root),
+# ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET, ZOOM_OAUTH_URL
+# (https://zoom.us/oauth/token), ZOOM_TOKEN_THRESHOLD (60), ZOOM_HTTP_TIMEOUT
+# (15 seconds for the whole request).
+#
+# Exit codes:
+#   0  token ok (fetched, or still valid)
+#   1  the request failed (refused, timeout, 5xx, malformed or empty answer);
+#      .env is untouched
+#   2  usage or configuration error (e.g. missing credentials)
+#   3  credentials rejected by Zoom (invalid_client), with Zoom's reason
+set -euo pipefail
+umask 077
+
+zoom_self=${BASH_SOURCE[0]}
+while [ -L "$zoom_self" ]; do # follow symlinks to find lib/ beside the real script
+  zoom_link=$(readlink "$zoom_self")
+  case $zoom_link in /*) zoom_self=$zoom_link ;; *) zoom_self=$(dirname "$zoom_self")/$zoom_link ;; esac
+done
+case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
+# shellcheck source=lib/common.sh source-path=SCRIPTDIR
+. "${zoom_self%/*}/lib/common.sh"
+
+force=0
+threshold_arg=''
+while [ "$#" -gt 0 ]; do
+  case $1 in
+    -f | --force) force=1 ;;
+    -q | --quiet) ZOOM_QUIET=1 ;;
+    -t | --threshold)
+      [ "$#" -ge 2 ] || zoom_usage_error "$1 needs a number of seconds"
+      threshold_arg=$2
+      shift
+      ;;
+    -h | --help) zoom_usage; exit 0 ;;
+    *) zoom_usage_error "unknown option: $1" ;;
+  esac
+  shift
+done
+
+zoom_load_env
+zoom_on_exit
+
+threshold=${threshold_arg:-${ZOOM_TOKEN_THRESHOLD:-60}}
+zoom_is_uint "$threshold" || zoom_die 2 "the threshold must be a whole number of seconds (got '$threshold')"
+timeout=${ZOOM_HTTP_TIMEOUT:-15}
+case $timeout in
+  *[!0-9.]* | '' | *.*.* | .* | *.) zoom_die 2 "ZOOM_HTTP_TIMEOUT must be a number of seconds (got '$timeout')" ;;
+esac
+case ${timeout//[0.]/} in '') zoom_die 2 "ZOOM_HTTP_TIMEOUT must be more than 0" ;; esac
+oauth_url=${ZOOM_OAUTH_URL:-https://zoom.us/oauth/token}
+
+# Prints "still valid" and returns 0 when no request is needed.
+token_still_valid() {
+  zoom_token_expiry
+  [ -n "$_zexp" ] || return 1
+  zoom_now
+  [ $((_zexp - _znow)) -gt "$threshold" ] || return 1
+  zoom_duration $((_zexp - _znow))
+  zoom_say "✅ Token still valid for $_zdur; no request made"
+}
+
+if [ "$force" = 0 ] && token_still_valid; then
+  exit 0
+fi
+
+missing=''
+[ -n "${ZOOM_ACCOUNT_ID:-}" ] || missing="$missing ZOOM_ACCOUNT_ID"
+[ -n "${ZOOM_CLIENT_ID:-}" ] || missing="$missing ZOOM_CLIENT_ID"
+[ -n "${ZOOM_CLIENT_SECRET:-}" ] || missing="$missing ZOOM_CLIENT_SECRET"
+if [ -n "$missing" ]; then
+  missing=${missing# }
+  zoom_die 2 "missing credentials: ${missing// /, } (set them in $ZOOM_ENV_FILE or the environment)"
+fi
+zoom_require_cmd curl jq mktemp mv
+zoom_resolve_symlink "$ZOOM_ENV_FILE"
+zoom_dirname "$_zres"
+[ -d "$_zdir" ] && [ -w "$_zdir" ] || zoom_die 2 "cannot write beside $ZOOM_ENV_FILE (folder $_zdir missing or read-only)"
+
+# One refresh at a time; the others wait, then find the fresh token.
+lock_wait=${ZOOM_LOCK_TIMEOUT:-$((${timeout%%.*} * 2 + 30))}
+zoom_is_uint "$lock_wait" || zoom_die 2 "ZOOM_LOCK_TIMEOUT must be a whole number of seconds (got '$lock_wait')"
+zoom_lock "$ZOOM_ENV_FILE.lock" "$lock_wait" ||
+  zoom_die 1 "another refresh still holds $ZOOM_ENV_FILE.lock after ${lock_wait}s"
+zoom_reload_token
+if [ "$force" = 0 ] && token_still_valid; then
+  exit 0
+fi
+old_token=${ZOOM_ACCESS_TOKEN:-}
+
+# --- the request ------------------------------------------------------------
+# Credentials go to curl as a config on stdin (-K -), never on its command
+# line, so ps never shows them. Values are quoted for curl's config syntax.
+curl_quote() { # -> _zcq
+  local v=$1 out='' c i=0
+  case $v in
+    *[\\\"$'\n\r\t']*) ;;
+    *) _zcq=$v; return 0 ;; # the usual case: nothing to escape
+  esac
+  while [ "$i" -lt "${#v}" ]; do
+    c=${v:i:1}
+    case $c in
+      \\) c=\\\\ ;;
+      \") c='\"' ;;
+      $'\n') c='\n' ;;
+      $'\r') c='\r' ;;
+      $'\t') c='\t' ;;
+    esac
+    out=$out$c
+    i=$((i + 1))
+  done
+  _zcq=$out
+}
+cfg=''
+curl_quote "$oauth_url"
+cfg="${cfg}url = \"$_zcq\""$'\n'
+curl_quote "$ZOOM_CLIENT_ID:$ZOOM_CLIENT_SECRET"
+cfg="${cfg}user = \"$_zcq\""$'\n'
+cfg="${cfg}data = \"grant_type=account_credentials\""$'\n'
+curl_quote "account_id=$ZOOM_ACCOUNT_ID"
+cfg="${cfg}data-urlencode = \"$_zcq\""$'\n'
+
+connect_timeout=$timeout
+[ "${timeout%%.*}" -le 10 ] 2>/dev/null || connect_timeout=10
+# The body (or, when curl fails, its error message) then the HTTP status on
+# the last line; nothing touches the disk. -sS: errors only on failure.
+rc=0
+reply=$(printf '%s' "$cfg" | curl -sS -K - \
+  --max-time "$timeout" --connect-timeout "$connect_timeout" \
+  --proto '=http,https' -H 'Accept: application/json' \
+  -w '\n%{http_code}' 2>&1) || rc=$?
+cfg=''
+code=${reply##*$'\n'}
+body=${reply%$'\n'*}
+[ "$code" != "$reply" ] || body=''
+
+if [ "$rc" != 0 ]; then
+  msg=${body%%$'\n'*}
+  case $rc in
+    28) zoom_die 1 "the token request to $oauth_url timed out after ${timeout}s (ZOOM_HTTP_TIMEOUT); .env unchanged" ;;
+    7) zoom_die 1 "could not connect to $oauth_url (connection refused); .env unchanged" ;;
+    *) zoom_die 1 "the token request to $oauth_url failed: ${msg:-curl exit code $rc}; .env unchanged" ;;
+  esac
+fi
+
+# Zoom's error and reason from a JSON error body (empty when there are none).
+zoom_error_fields() {
+  local f
+  f=$(printf '%s' "$body" | jq -r 'if type == "object" then
+        [(.error // "" | tostring), (.reason // .message // .error_description // "" | tostring)]
+        | map(gsub("[\t\n\r]"; " ")) | join("\t") else "" end' 2>/dev/null) || f=''
+  err_code=${f%%$'\t'*}
+  err_reason=''
+  case $f in *$'\t'*) err_reason=${f#*$'\t'} ;; esac
+}
+
+case $code in
+  200) ;;
+  400 | 401)
+    zoom_error_fields
+    if [ "$code" = 401 ] || [ "$err_code" = invalid_client ] || [ "$err_code" = invalid_request ]; then
+      zoom_err "Zoom rejected the credentials (HTTP $code${err_code:+ $err_code}): ${err_reason:-no reason given}"
+      zoom_die 3 "check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (in $ZOOM_ENV_FILE or the environment); .env unchanged"
+    fi
+    zoom_die 1 "the token request failed: HTTP $code${err_code:+ $err_code}${err_reason:+: $err_reason}; .env unchanged"
+    ;;
+  *)
+    zoom_error_fields
+    zoom_die 1 "the token request failed: HTTP $code${err_code:+ $err_code}${err_reason:+: $err_reason}; .env unchanged"
+    ;;
+esac
+
+# Validate before writing anything: a non-empty access_token, an integer expires_in > 0.
+answer=$(printf '%s' "$body" | jq -r '
+  if type != "object" then error("not a JSON object") else . end
+  | (.access_token | if type == "string" then . else "" end) as $t
+  | (.expires_in | if type == "number" and . == floor then tostring
+                   elif type == "string" and test("^[0-9]+$") then . else "" end) as $e
+  | "\($e) \($t)"' 2>/dev/null) ||
+  zoom_die 1 "malformed answer from $oauth_url (HTTP 200 but not a JSON object); .env unchanged"
+[ -n "$answer" ] || zoom_die 1 "malformed answer from $oauth_url (HTTP 200 with an empty body); .env unchanged"
+expires_in=${answer%% *}
+new_token=${answer#* }
+[ -n "$new_token" ] || zoom_die 1 "the answer from $oauth_url has an empty access_token; .env unchanged"
+case $new_token in
+  *[!A-Za-z0-9._~+/=-]*) zoom_die 1 "the answer from $oauth_url has a malformed access_token; .env unchanged" ;;
+esac
+if ! zoom_is_uint "$expires_in" || [ "${#expires_in}" -gt 9 ] || [ "$((10#$expires_in))" -le 0 ]; then
+  zoom_die 1 "the answer from $oauth_url has no valid expires_in; .env unchanged"
+fi
+
+zoom_now
+expires_at=$((_znow + 10#$expires_in))
+zoom_env_rewrite "$ZOOM_ENV_FILE" ZOOM_ACCESS_TOKEN "$new_token" ZOOM_TOKEN_EXPIRES_AT "$expires_at"
+zoom_unlock
+
+zoom_mask "$old_token"
+old_masked=$_zmask
+zoom_mask "$new_token"
+zoom_say "📋 Token fetched successfully"
+zoom_say "🔄 $old_masked → $_zmask"
+zoom_status "$expires_at" "$_znow"
+zoom_say "$_zline"

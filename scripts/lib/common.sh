@@ -1,0 +1,543 @@
+# shellcheck shell=bash
+# scripts/lib/common.sh — helpers shared by the token kit's scripts. Sourced, never run.
+#
+# Portable to bash 3.2 and BSD userland (macOS), Linux and Git Bash: no
+# associative arrays, mapfile, ${x,,}, namerefs or |&. Functions hand results
+# back in globals (_z*) rather than through $(...), so the hot path
+# (check_zoom_token.sh) forks as little as possible.
+
+# Byte semantics everywhere and an English AM/PM, like Python's strftime in the monitor.
+export LC_ALL=C
+
+# --------------------------------------------------------------------- paths
+# The sourcing script has set zoom_self to its own (symlink-resolved) path.
+# Everything resolves from there, never from $PWD.
+_zoom_abs() { # _zoom_abs PATH -> _zabs: absolute, without "." segments
+  local p=$1
+  case $p in /*) ;; *) p=$PWD/$p ;; esac
+  while :; do
+    case $p in
+      */./*) p=${p%%/./*}/${p#*/./} ;;
+      */.) p=${p%/.} ;;
+      *) break ;;
+    esac
+  done
+  _zabs=${p:-/}
+}
+
+_zoom_abs "${BASH_SOURCE[0]%/*}"
+ZOOM_SCRIPTS_DIR=${_zabs%/lib}
+case $ZOOM_SCRIPTS_DIR in
+  */..) ZOOM_ROOT=$ZOOM_SCRIPTS_DIR/.. ;;
+  *) ZOOM_ROOT=${ZOOM_SCRIPTS_DIR%/*}; ZOOM_ROOT=${ZOOM_ROOT:-/} ;;
+esac
+ZOOM_SELF=${zoom_self:-$0}
+
+# Relative paths in settings are taken from the project root, not from $PWD.
+zoom_root_path() { # zoom_root_path PATH -> _zpath
+  case $1 in
+    /*) _zpath=$1 ;;
+    [A-Za-z]:[\\/]*) _zpath=$1 ;; # a Windows drive path (Git Bash)
+    *) _zpath=$ZOOM_ROOT/$1 ;;
+  esac
+}
+
+ZOOM_ENV_FILE=${ZOOM_ENV_FILE:-$ZOOM_ROOT/.env}
+zoom_root_path "$ZOOM_ENV_FILE"
+ZOOM_ENV_FILE=$_zpath
+
+# ------------------------------------------------------------------ messages
+ZOOM_QUIET=${ZOOM_QUIET:-0}
+zoom_say() { [ "$ZOOM_QUIET" = 1 ] || printf '%s\n' "$*"; }
+zoom_err() { printf 'ERROR: %s\n' "$*" >&2; }
+zoom_warn() { printf 'WARNING: %s\n' "$*" >&2; }
+zoom_die() { # zoom_die EXIT_CODE MESSAGE...
+  local code=$1
+  shift
+  zoom_err "$@"
+  exit "$code"
+}
+
+# Print the script's "# Usage:" header block (rbenv style): from that line to
+# the first line that is not a comment.
+zoom_usage() {
+  local line started=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [ "$started" = 0 ]; then
+      case $line in '# Usage:'*) started=1 ;; *) continue ;; esac
+    fi
+    case $line in '#'*) ;; *) break ;; esac
+    line=${line#\#}
+    printf '%s\n' "${line# }"
+  done <"$ZOOM_SELF"
+}
+zoom_usage_error() { # unknown option and the like: usage on stderr, exit 2
+  zoom_err "$*"
+  zoom_usage >&2
+  exit 2
+}
+
+zoom_require_cmd() { # exit 2 (configuration error) naming each missing tool
+  local c missing=
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+  done
+  [ -z "$missing" ] || zoom_die 2 "required command(s) not found:$missing (install them, e.g. brew install$missing / sudo apt-get install -y$missing)"
+}
+
+zoom_is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
+
+# -------------------------------------------------------------------- .env
+# Parse one .env line like python-dotenv: [export ]KEY = value, "double"
+# (with \" and \\ escapes) or 'single' quoted values, unquoted values ending at
+# " #". Sets _zk (key), _zv (value), _zq (quote char), _zp (indent + export),
+# _zs (the "=" with the spaces around it).
+# Returns 1 for blank, comment and unparsable lines.
+_ZOOM_LINE_RE='^([[:space:]]*(export[[:space:]]+)?)([A-Za-z_][A-Za-z0-9_]*)([[:space:]]*=[[:space:]]*)(.*)$'
+_ZOOM_DQ_RE='^"(([\].|[^"\])*)"'
+_ZOOM_SQ_RE="^'([^']*)'"
+zoom_parse_env_line() {
+  local l=${1%$'\r'} v out c i
+  _zk='' _zv='' _zq='' _zp='' _zs=''
+  [[ $l =~ $_ZOOM_LINE_RE ]] || return 1
+  _zp=${BASH_REMATCH[1]}
+  _zk=${BASH_REMATCH[3]}
+  _zs=${BASH_REMATCH[4]}
+  v=${BASH_REMATCH[5]}
+  case $v in
+    \"*)
+      if [[ $v =~ $_ZOOM_DQ_RE ]]; then
+        v=${BASH_REMATCH[1]}
+        _zq='"'
+        case $v in
+          *\\*) # rare: undo the escapes one character at a time
+            out='' i=0
+            while [ "$i" -lt "${#v}" ]; do
+              c=${v:i:1}
+              if [ "$c" = "\\" ]; then
+                i=$((i + 1))
+                c=${v:i:1}
+                case $c in n) c=$'\n' ;; t) c=$'\t' ;; r) c=$'\r' ;; esac
+              fi
+              out=$out$c
+              i=$((i + 1))
+            done
+            v=$out
+            ;;
+        esac
+      fi
+      ;;
+    \'*)
+      if [[ $v =~ $_ZOOM_SQ_RE ]]; then
+        v=${BASH_REMATCH[1]}
+        _zq="'"
+      fi
+      ;;
+    *)
+      v=${v%%[[:space:]]#*}
+      v=${v%"${v##*[![:space:]]}"}
+      ;;
+  esac
+  _zv=$v
+  return 0
+}
+
+# Load ZOOM_* and CLAUDE_* settings from the .env file. The environment wins
+# (set, even empty, beats the file), except for the token pair, which comes
+# from the file whenever the file has a token — exactly like token_monitor.py:
+# a stale ZOOM_ACCESS_TOKEN passed by Claude Desktop's config must not hide a
+# newer one in .env. Later lines win over earlier ones, as in python-dotenv.
+zoom_load_env() {
+  local line seen=' ' ftok='' fexp=''
+  if [ -e "$ZOOM_ENV_FILE" ]; then
+    [ -r "$ZOOM_ENV_FILE" ] || zoom_die 2 "cannot read $ZOOM_ENV_FILE"
+    while IFS= read -r line || [ -n "$line" ]; do
+      zoom_parse_env_line "$line" || continue
+      case $_zk in
+        ZOOM_ACCESS_TOKEN) ftok=$_zv; continue ;;
+        ZOOM_TOKEN_EXPIRES_AT) fexp=$_zv; continue ;;
+        ZOOM_ENV_FILE) continue ;;
+        ZOOM_* | CLAUDE_*) ;;
+        *) continue ;;
+      esac
+      if [ -n "${!_zk+x}" ]; then
+        case $seen in *" $_zk "*) ;; *) continue ;; esac
+      fi
+      printf -v "$_zk" '%s' "$_zv"
+      seen="$seen$_zk "
+    done <"$ZOOM_ENV_FILE"
+  fi
+  if [ -n "$ftok" ]; then
+    ZOOM_ACCESS_TOKEN=$ftok
+    ZOOM_TOKEN_EXPIRES_AT=$fexp
+  elif [ -n "${ZOOM_ACCESS_TOKEN:-}" ]; then
+    ZOOM_TOKEN_EXPIRES_AT=${ZOOM_TOKEN_EXPIRES_AT:-}
+  else
+    # No token anywhere (an empty line in the file counts as none).
+    ZOOM_ACCESS_TOKEN=''
+    ZOOM_TOKEN_EXPIRES_AT=''
+  fi
+}
+
+# Re-read only the token pair from the file (after taking the lock).
+zoom_reload_token() {
+  local line ftok='' fexp=''
+  if [ -r "$ZOOM_ENV_FILE" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      zoom_parse_env_line "$line" || continue
+      case $_zk in
+        ZOOM_ACCESS_TOKEN) ftok=$_zv ;;
+        ZOOM_TOKEN_EXPIRES_AT) fexp=$_zv ;;
+      esac
+    done <"$ZOOM_ENV_FILE"
+  fi
+  if [ -n "$ftok" ]; then
+    ZOOM_ACCESS_TOKEN=$ftok
+    ZOOM_TOKEN_EXPIRES_AT=$fexp
+  fi
+}
+
+# ----------------------------------------------------------------- masking
+zoom_mask() { # zoom_mask TOKEN -> _zmask, the same as token_monitor.mask
+  if [ -z "$1" ]; then
+    _zmask='(none)'
+  elif [ "${#1}" -lt 12 ]; then
+    _zmask='****' # too short to show any of it safely
+  else
+    _zmask="${1:0:4}...${1: -4}"
+  fi
+}
+
+# ------------------------------------------------------------------- time
+# ZOOM_FAKE_NOW (epoch seconds) is a test hook: a fake clock for the threshold
+# and display tests, so no test depends on the wall clock ticking.
+zoom_now() { # -> _znow
+  if [ -n "${ZOOM_FAKE_NOW:-}" ]; then
+    _znow=$ZOOM_FAKE_NOW
+  elif [ "${BASH_VERSINFO[0]}" -ge 5 ]; then
+    _znow=$EPOCHSECONDS
+  elif [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 2 ]; then
+    printf -v _znow '%(%s)T' -1
+  else
+    _znow=$(date +%s)
+  fi
+}
+
+zoom_duration() { # zoom_duration SECONDS -> _zdur: 1h 0m 5s | 57m 29s | 45s
+  local s=$1 h m
+  [ "$s" -ge 0 ] || s=$((-s))
+  h=$((s / 3600))
+  m=$((s % 3600 / 60))
+  s=$((s % 60))
+  if [ "$h" -gt 0 ]; then
+    _zdur="${h}h ${m}m ${s}s"
+  elif [ "$m" -gt 0 ]; then
+    _zdur="${m}m ${s}s"
+  else
+    _zdur="${s}s"
+  fi
+}
+
+# Local wall-clock time of an epoch, 12-hour clock without a leading zero
+# (1:51:23 PM). bash >= 4.2 formats it itself; bash 3.2 asks date, whose flag
+# differs: GNU `date -d @N`, BSD `date -r N` (detected once).
+_zoom_date_style=''
+zoom_clock() { # zoom_clock EPOCH -> _zclock
+  local t
+  if [ -z "${_ZOOM_NO_PRINTF_T:-}" ] &&
+    { [ "${BASH_VERSINFO[0]}" -ge 5 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 2 ]; }; }; then
+    printf -v t '%(%I:%M:%S %p)T' "$1"
+  else
+    if [ -z "$_zoom_date_style" ]; then
+      # Probe with -r: BSD reads it as seconds; GNU as a file name, and fails
+      # (probing -d instead could make an old BSD date try to set the clock).
+      if [ "$(date -u -r 0 +%s 2>/dev/null)" = 0 ]; then
+        _zoom_date_style=bsd
+      else
+        _zoom_date_style=gnu
+      fi
+    fi
+    if [ "$_zoom_date_style" = gnu ]; then
+      t=$(date -d "@$1" '+%I:%M:%S %p')
+    else
+      t=$(date -r "$1" '+%I:%M:%S %p')
+    fi
+  fi
+  _zclock=${t#0}
+}
+
+# ------------------------------------------------------------------ token
+# JWT payload's exp claim (base64url, unpadded), or empty. Only a fallback:
+# Zoom does not document the claims; ZOOM_TOKEN_EXPIRES_AT comes first.
+_ZOOM_EXP_RE='"exp"[[:space:]]*:[[:space:]]*([0-9]+)[^0-9.eE]'
+zoom_jwt_exp() { # zoom_jwt_exp TOKEN -> _zexp
+  local p json
+  _zexp=''
+  case $1 in *.*.*) ;; *) return 0 ;; esac
+  p=${1#*.}
+  p=${p%%.*}
+  case $p in '' | *[!A-Za-z0-9_-]*) return 0 ;; esac
+  p=${p//_//}
+  p=${p//-/+}
+  case $((${#p} % 4)) in
+    2) p="$p==" ;;
+    3) p="$p=" ;;
+    1) return 0 ;;
+  esac
+  json=$(printf '%s' "$p" | base64 -d 2>/dev/null) ||
+    json=$(printf '%s' "$p" | base64 -D 2>/dev/null) ||
+    json=$(printf '%s' "$p" | openssl base64 -d -A 2>/dev/null) || return 0
+  if [[ "$json " =~ $_ZOOM_EXP_RE ]]; then
+    _zexp=${BASH_REMATCH[1]}
+  fi
+}
+
+# The token's expiry (epoch) from ZOOM_TOKEN_EXPIRES_AT, else the JWT's exp;
+# empty when there is no token. -> _zexp, _zexp_src
+zoom_token_expiry() {
+  local v=${ZOOM_TOKEN_EXPIRES_AT:-}
+  _zexp='' _zexp_src=''
+  [ -n "${ZOOM_ACCESS_TOKEN:-}" ] || return 0
+  v=${v#"${v%%[![:space:]]*}"}
+  v=${v%"${v##*[![:space:]]}"}
+  v=${v#+}
+  case $v in
+    -[0-9]* | [0-9]*)
+      case ${v#-} in *[!0-9]*) ;; *)
+        _zexp=$((10#${v#-}))
+        case $v in -*) _zexp=$((-_zexp)) ;; esac
+        _zexp_src=ZOOM_TOKEN_EXPIRES_AT
+        return 0
+        ;;
+      esac
+      ;;
+  esac
+  zoom_jwt_exp "$ZOOM_ACCESS_TOKEN"
+  [ -z "$_zexp" ] || _zexp_src='JWT exp claim'
+}
+
+# The status line shared byte for byte with token_monitor.format_status.
+# zoom_status EXPIRES_AT|'' NOW -> _zstate, _zleft, _zline
+zoom_status() {
+  local exp=$1 now=$2 icon
+  if [ -z "$exp" ]; then
+    _zstate=missing _zleft=''
+    _zline='🔑 Token Status: ❌ No token'
+    return 0
+  fi
+  _zleft=$((exp - now))
+  zoom_duration "$_zleft"
+  if [ "$_zleft" -le 0 ]; then
+    _zstate=expired
+    _zline="🔑 Token Status: ❌ Expired $_zdur ago"
+    return 0
+  fi
+  if [ "$_zleft" -gt 900 ]; then
+    _zstate=fresh icon='✅'
+  elif [ "$_zleft" -ge 300 ]; then
+    _zstate=expiring icon='📊'
+  else
+    _zstate=critical icon='⚠️'
+  fi
+  zoom_clock "$exp"
+  _zline="🔑 Token Status: $icon Expires in $_zdur (at $_zclock)"
+}
+
+# -------------------------------------------------------- files and cleanup
+ZOOM_CLEANUP=()
+zoom_cleanup() {
+  local f
+  for f in ${ZOOM_CLEANUP[@]+"${ZOOM_CLEANUP[@]}"}; do
+    rm -rf -- "$f" 2>/dev/null || :
+  done
+  zoom_unlock
+}
+zoom_on_exit() {
+  trap zoom_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+}
+
+# Follow a chain of symlinks to the file a write must go to, so a symlinked
+# file stays a symlink (readlink without -f: BSD has no -f).
+zoom_resolve_symlink() { # zoom_resolve_symlink PATH -> _zres
+  local p=$1 l n=0
+  while [ -L "$p" ]; do
+    l=$(readlink "$p")
+    case $l in
+      /*) p=$l ;;
+      *) case $p in */*) p=${p%/*}/$l ;; *) p=$l ;; esac ;;
+    esac
+    n=$((n + 1))
+    [ "$n" -lt 40 ] || zoom_die 1 "too many levels of symbolic links: $1"
+  done
+  _zres=$p
+}
+
+zoom_dirname() { # -> _zdir (no fork)
+  case $1 in
+    */*) _zdir=${1%/*}; _zdir=${_zdir:-/} ;;
+    *) _zdir=. ;;
+  esac
+}
+
+# A temp file beside TARGET (same file system, so mv is an atomic rename),
+# mode 0600, removed on exit unless committed. -> _ztmp
+zoom_tmp_beside() {
+  local base
+  zoom_dirname "$1"
+  base=${1##*/}
+  _ztmp=$(mktemp "$_zdir/.$base.XXXXXX") || zoom_die 1 "cannot create a temporary file in $_zdir"
+  ZOOM_CLEANUP+=("$_ztmp") # mktemp creates it 0600 (GNU and BSD alike)
+}
+
+# Atomic replace: the readers see the old file or the new one, never a part.
+zoom_commit() { # zoom_commit TMP TARGET
+  mv -f -- "$1" "$2" || zoom_die 1 "cannot replace $2"
+}
+
+# Rewrite an env file setting KEY=VALUE pairs: existing lines of those keys are
+# replaced in place (keeping indent, `export `, quote style and a CRLF ending),
+# missing keys are appended; every other byte is kept. Atomic, mode 0600.
+# zoom_env_rewrite FILE KEY VALUE [KEY VALUE...]
+zoom_env_rewrite() {
+  local file=$1 target out='' line partial=0 cr crlf='' i n
+  local -a keys vals found
+  shift
+  n=0
+  while [ "$#" -ge 2 ]; do
+    keys[n]=$1 vals[n]=$2 found[n]=0
+    n=$((n + 1))
+    shift 2
+  done
+  zoom_resolve_symlink "$file"
+  target=$_zres
+  if [ -e "$target" ]; then
+    [ -r "$target" ] || zoom_die 1 "cannot read $target"
+    partial=0
+    while :; do
+      if ! IFS= read -r line; then
+        [ -n "$line" ] || break
+        partial=1
+      fi
+      cr=''
+      case $line in *$'\r') cr=$'\r' ;; esac
+      [ -n "$crlf" ] || crlf=${cr:-n}
+      if zoom_parse_env_line "$line"; then
+        i=0
+        while [ "$i" -lt "$n" ]; do
+          if [ "$_zk" = "${keys[i]}" ]; then
+            line="$_zp${keys[i]}$_zs$_zq${vals[i]}$_zq$cr"
+            found[i]=1
+          fi
+          i=$((i + 1))
+        done
+      fi
+      out=$out$line
+      if [ "$partial" = 1 ]; then break; fi
+      out=$out$'\n'
+    done <"$target"
+  fi
+  [ "$crlf" = $'\r' ] || crlf=''
+  i=0
+  while [ "$i" -lt "$n" ]; do
+    if [ "${found[i]}" = 0 ]; then
+      # Appending after a last line without a newline: end that line first.
+      [ "$partial" != 1 ] || { out=$out$'\n'; partial=0; }
+      out="$out${keys[i]}=${vals[i]}$crlf"$'\n'
+    fi
+    i=$((i + 1))
+  done
+  zoom_tmp_beside "$target"
+  printf '%s' "$out" >"$_ztmp" || zoom_die 1 "cannot write $_ztmp"
+  zoom_commit "$_ztmp" "$target"
+}
+
+# ------------------------------------------------------------------ locking
+# One holder at a time for LOCKFILE. flock(1) where present (released by the
+# kernel when the holder dies, even by kill -9). Elsewhere (macOS) a mkdir
+# lock holding the owner's PID; a lock whose owner is gone (kill -0 fails) is
+# taken over, so it cannot stay stale. ZOOM_NO_FLOCK=1 forces the fallback.
+_zoom_lockdir=''
+zoom_lock() { # zoom_lock LOCKFILE WAIT_SECONDS; returns 1 on timeout
+  local lock=$1 wait=$2 deadline pid pid2 empty_polls=0
+  if [ -z "${ZOOM_NO_FLOCK:-}" ] && command -v flock >/dev/null 2>&1; then
+    exec 9>>"$lock" || zoom_die 1 "cannot open the lock file $lock"
+    flock -w "$wait" 9 || return 1
+    return 0
+  fi
+  deadline=$((SECONDS + wait))
+  while :; do
+    if mkdir "$lock.d" 2>/dev/null; then
+      printf '%s\n' "$$" >"$lock.d/pid"
+      _zoom_lockdir=$lock.d
+      return 0
+    fi
+    pid=''
+    { [ -r "$lock.d/pid" ] && IFS= read -r pid 2>/dev/null <"$lock.d/pid"; } || pid=''
+    if [ -n "$pid" ]; then
+      empty_polls=0
+      if ! kill -0 "$pid" 2>/dev/null; then
+        # The owner died without unlocking: break the lock, then race for it
+        # like everyone else. Re-read first, so that a lock another waiter has
+        # just broken and re-taken is left alone.
+        pid2=''
+        { IFS= read -r pid2 2>/dev/null <"$lock.d/pid"; } || :
+        [ "$pid2" != "$pid" ] || rm -rf -- "$lock.d" 2>/dev/null || :
+        continue
+      fi
+    else
+      # Created but no PID yet: the owner may have died right after mkdir.
+      empty_polls=$((empty_polls + 1))
+      if [ "$empty_polls" -ge 40 ]; then
+        rm -rf -- "$lock.d" 2>/dev/null || :
+        empty_polls=0
+        continue
+      fi
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+zoom_unlock() {
+  if [ -n "$_zoom_lockdir" ]; then
+    rm -rf -- "$_zoom_lockdir" 2>/dev/null || :
+    _zoom_lockdir=''
+  fi
+}
+
+# ---------------------------------------------------------------------- OS
+zoom_os() { # -> _zos: macos | windows | linux
+  local s
+  s=$(uname -s 2>/dev/null) || s=unknown
+  case $s in
+    Darwin) _zos=macos ;;
+    MINGW* | MSYS* | CYGWIN* | Windows_NT) _zos=windows ;;
+    *) _zos=linux ;;
+  esac
+}
+
+# A Windows path (C:\Users\...) from the environment as a POSIX one.
+zoom_unix_path() { # -> _zpath
+  _zpath=$1
+  case $1 in
+    [A-Za-z]:[\\/]*)
+      if command -v cygpath >/dev/null 2>&1; then
+        _zpath=$(cygpath -u "$1")
+      fi
+      ;;
+  esac
+}
+
+zoom_claude_config_default() { # -> _zpath
+  zoom_os
+  case $_zos in
+    macos) _zpath="$HOME/Library/Application Support/Claude/claude_desktop_config.json" ;;
+    windows)
+      zoom_unix_path "${APPDATA:-$HOME/AppData/Roaming}"
+      _zpath="$_zpath/Claude/claude_desktop_config.json"
+      ;;
+    *) _zpath="${XDG_CONFIG_HOME:-$HOME/.config}/Claude/claude_desktop_config.json" ;;
+  esac
+}

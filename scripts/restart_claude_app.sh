@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Usage: restart_claude_app.sh [--if-running] [--dry-run]
+#
+# Restart Claude Desktop so it reloads its config (and the zoom server's token).
+#   macOS    quit gracefully (osascript), wait until `pgrep -x Claude` finds
+#            nothing, then `open -g -a Claude` (in the background, no focus steal)
+#   Windows  (Git Bash/MSYS/Cygwin) `taskkill /IM Claude.exe`, then start
+#            $LOCALAPPDATA/AnthropicClaude/claude.exe (or CLAUDE_APP_EXE)
+#   Linux    community builds: process and command `claude-desktop`
+# The exact process name is force-killed only as a last resort, never a pattern.
+#
+#   --if-running  restart only a Claude that is running; never start a closed one
+#   --dry-run     say what would be done; signal and start nothing
+#   -h, --help    show this help
+#
+# Settings, from the environment first, then .env: ZOOM_RESTART_CLAUDE (1; 0
+# never restarts), ZOOM_RESTART_WAIT (15: seconds to wait for Claude to quit,
+# and again to start), ZOOM_RESTART_POLL (0.5: seconds between checks).
+#
+# Exit codes:
+#   0  restarted, or nothing to do (disabled, not installed, not running)
+#   1  Claude failed to quit or start within the bound
+#   2  usage error
+set -euo pipefail
+umask 077
+
+zoom_self=${BASH_SOURCE[0]}
+while [ -L "$zoom_self" ]; do # follow symlinks to find lib/ beside the real script
+  zoom_link=$(readlink "$zoom_self")
+  case $zoom_link in /*) zoom_self=$zoom_link ;; *) zoom_self=$(dirname "$zoom_self")/$zoom_link ;; esac
+done
+case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
+# shellcheck source=lib/common.sh source-path=SCRIPTDIR
+. "${zoom_self%/*}/lib/common.sh"
+
+if_running=0
+dry_run=0
+while [ "$#" -gt 0 ]; do
+  case $1 in
+    --if-running) if_running=1 ;;
+    --dry-run | -n) dry_run=1 ;;
+    -h | --help) zoom_usage; exit 0 ;;
+    *) zoom_usage_error "unknown option: $1" ;;
+  esac
+  shift
+done
+
+zoom_load_env
+
+if [ "${ZOOM_RESTART_CLAUDE:-1}" = 0 ]; then
+  zoom_say "Claude Desktop restart disabled (ZOOM_RESTART_CLAUDE=0)"
+  exit 0
+fi
+wait_s=${ZOOM_RESTART_WAIT:-15}
+poll=${ZOOM_RESTART_POLL:-0.5}
+zoom_is_uint "$wait_s" || zoom_die 2 "ZOOM_RESTART_WAIT must be a whole number of seconds (got '$wait_s')"
+case $poll in '' | *[!0-9.]* | *.*.*) zoom_die 2 "ZOOM_RESTART_POLL must be a number of seconds (got '$poll')" ;; esac
+
+# --- one set of verbs per OS ------------------------------------------------------
+zoom_os
+case $_zos in
+  macos)
+    app_name=Claude
+    claude_running() { pgrep -x Claude >/dev/null 2>&1; }
+    claude_installed() { [ -d /Applications/Claude.app ] || [ -d "$HOME/Applications/Claude.app" ]; }
+    claude_quit() { osascript -e 'quit app "Claude"' >/dev/null 2>&1; }
+    claude_kill() { pkill -x Claude; }
+    claude_start() { open -g -a Claude; }
+    quit_cmd="osascript -e 'quit app \"Claude\"'"
+    kill_cmd='pkill -x Claude'
+    start_cmd='open -g -a Claude'
+    ;;
+  windows)
+    app_name=Claude.exe
+    # Git Bash would turn /IM into a path; these stop its argument conversion.
+    export MSYS_NO_PATHCONV=1 MSYS2_ARG_CONV_EXCL='*'
+    if [ -n "${CLAUDE_APP_EXE:-}" ]; then
+      zoom_unix_path "$CLAUDE_APP_EXE"
+      exe=$_zpath
+    else
+      zoom_unix_path "${LOCALAPPDATA:-$HOME/AppData/Local}"
+      exe=$_zpath/AnthropicClaude/claude.exe
+    fi
+    claude_running() {
+      local out
+      out=$(tasklist /FI "IMAGENAME eq Claude.exe" /NH 2>/dev/null) || return 1
+      case $out in *[Cc]laude.exe*) return 0 ;; *) return 1 ;; esac
+    }
+    claude_installed() { [ -f "$exe" ]; }
+    claude_quit() { taskkill /IM Claude.exe >/dev/null 2>&1; }
+    claude_kill() { taskkill /F /IM Claude.exe >/dev/null 2>&1; }
+    claude_start() { ("$exe" </dev/null >/dev/null 2>&1 &); }
+    quit_cmd='taskkill /IM Claude.exe'
+    kill_cmd='taskkill /F /IM Claude.exe'
+    start_cmd=$exe
+    ;;
+  *)
+    app_name=claude-desktop
+    claude_running() { pgrep -x claude-desktop >/dev/null 2>&1; }
+    claude_installed() { command -v claude-desktop >/dev/null 2>&1; }
+    claude_quit() { pkill -TERM -x claude-desktop; }
+    claude_kill() { pkill -KILL -x claude-desktop; }
+    claude_start() { (claude-desktop </dev/null >/dev/null 2>&1 &); }
+    quit_cmd='pkill -TERM -x claude-desktop'
+    kill_cmd='pkill -KILL -x claude-desktop'
+    start_cmd='claude-desktop'
+    ;;
+esac
+
+# Poll until `claude_running` answers WANT (0 running, 1 gone), at most wait_s.
+wait_for() {
+  local want=$1 deadline=$((SECONDS + wait_s)) now
+  while :; do
+    now=1
+    if claude_running; then now=0; fi
+    [ "$now" != "$want" ] || return 0
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep "$poll"
+  done
+}
+
+running=0
+if claude_running; then running=1; fi
+
+if [ "$running" = 0 ] && ! claude_installed; then
+  zoom_say "Claude Desktop not found; nothing to restart"
+  exit 0
+fi
+if [ "$running" = 0 ] && [ "$if_running" = 1 ]; then
+  zoom_say "Claude Desktop is not running; nothing to restart (--if-running)"
+  exit 0
+fi
+if [ "$running" = 1 ] && ! claude_installed && [ "$_zos" != macos ]; then
+  # We could stop it but not start it again: leave it alone.
+  zoom_die 1 "Claude Desktop is running but its launcher ($start_cmd) was not found; not restarting it"
+fi
+
+if [ "$dry_run" = 1 ]; then
+  if [ "$running" = 1 ]; then
+    zoom_say "Dry run: would quit Claude Desktop: $quit_cmd"
+    zoom_say "Dry run: would wait up to ${wait_s}s for it to quit, then as a last resort: $kill_cmd"
+  fi
+  zoom_say "Dry run: would start Claude Desktop: $start_cmd"
+  exit 0
+fi
+
+if [ "$running" = 1 ]; then
+  zoom_say "⏳ Quitting Claude Desktop..."
+  claude_quit || :
+  if ! wait_for 1; then
+    zoom_warn "Claude Desktop did not quit within ${wait_s}s; stopping the $app_name process"
+    claude_kill || :
+    wait_for 1 || zoom_die 1 "Claude Desktop did not quit within ${wait_s}s"
+  fi
+fi
+
+zoom_say "🚀 Starting Claude Desktop..."
+claude_start || zoom_die 1 "could not start Claude Desktop ($start_cmd)"
+wait_for 0 || zoom_die 1 "Claude Desktop did not start within ${wait_s}s"
+if [ "$running" = 1 ]; then
+  zoom_say "✅ Claude Desktop restarted"
+else
+  zoom_say "✅ Claude Desktop started"
+fi

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Usage: update_claude_config.sh [--install] [--remove] [--dry-run]
+#
+# Put the token from .env into Claude Desktop's config, at
+# mcpServers.<CLAUDE_MCP_SERVER_NAME>.env.ZOOM_ACCESS_TOKEN, changing nothing
+# else. Without --install, a missing config file or entry is not an error.
+#
+#   --install    create or replace this server's entry: command = this
+#                project's run.sh, env = ZOOM_ENV_FILE and the token; creates
+#                the file and its folder when absent
+#   --remove     delete this server's entry only
+#   --dry-run    print the resulting config (token masked); write nothing
+#   -h, --help   show this help
+#
+# Settings, from the environment first, then .env: CLAUDE_CONFIG_FILE (default
+# by OS: macOS ~/Library/Application Support/Claude/claude_desktop_config.json,
+# Windows $APPDATA/Claude/claude_desktop_config.json, Linux
+# ${XDG_CONFIG_HOME:-~/.config}/Claude/claude_desktop_config.json),
+# CLAUDE_MCP_SERVER_NAME (zoom), ZOOM_ENV_FILE.
+#
+# The previous content is kept as <file>.bak (mode 0600); the write is atomic
+# and keeps the file's mode; a symlinked config stays a symlink.
+#
+# Exit codes:
+#   0  updated, or nothing to do
+#   1  the config is not valid JSON (left untouched) or could not be written
+#   2  usage or configuration error (e.g. no token in .env, jq missing)
+set -euo pipefail
+umask 077
+
+zoom_self=${BASH_SOURCE[0]}
+while [ -L "$zoom_self" ]; do # follow symlinks to find lib/ beside the real script
+  zoom_link=$(readlink "$zoom_self")
+  case $zoom_link in /*) zoom_self=$zoom_link ;; *) zoom_self=$(dirname "$zoom_self")/$zoom_link ;; esac
+done
+case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
+# shellcheck source=lib/common.sh source-path=SCRIPTDIR
+. "${zoom_self%/*}/lib/common.sh"
+
+mode=update
+dry_run=0
+while [ "$#" -gt 0 ]; do
+  case $1 in
+    --install)
+      [ "$mode" != remove ] || zoom_usage_error "--install and --remove exclude each other"
+      mode=install
+      ;;
+    --remove)
+      [ "$mode" != install ] || zoom_usage_error "--install and --remove exclude each other"
+      mode=remove
+      ;;
+    --dry-run | -n) dry_run=1 ;;
+    -h | --help) zoom_usage; exit 0 ;;
+    *) zoom_usage_error "unknown option: $1" ;;
+  esac
+  shift
+done
+
+zoom_load_env
+zoom_on_exit
+zoom_require_cmd jq mktemp
+
+name=${CLAUDE_MCP_SERVER_NAME:-zoom}
+[ -n "$name" ] || zoom_die 2 "CLAUDE_MCP_SERVER_NAME is empty"
+if [ -n "${CLAUDE_CONFIG_FILE:-}" ]; then
+  zoom_root_path "$CLAUDE_CONFIG_FILE"
+else
+  zoom_claude_config_default
+fi
+config=$_zpath
+zoom_resolve_symlink "$config"
+target=$_zres # writes go to the symlink's target so the link stays a link
+token=${ZOOM_ACCESS_TOKEN:-}
+zoom_mask "$token"
+token_masked=$_zmask
+
+if [ "$mode" = update ] && [ -z "$token" ]; then
+  zoom_die 2 "no ZOOM_ACCESS_TOKEN in $ZOOM_ENV_FILE; run $ZOOM_SCRIPTS_DIR/get_zoom_token.sh first"
+fi
+
+# --- the current content ------------------------------------------------------
+current='{}'
+if [ -e "$target" ]; then
+  [ -f "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $config"
+  errors=$(jq -e 'if type == "object" then true else error("the top level is not a JSON object") end' \
+    <"$target" 2>&1 >/dev/null) || {
+    rc=$?
+    # jq -e answers 4 for an empty file: an empty config is an empty object.
+    if [ "$rc" = 4 ] && [ -z "$errors" ]; then
+      :
+    else
+      zoom_err "$config is not valid JSON; left untouched:"
+      printf '%s\n' "${errors:-jq exit code $rc}" >&2
+      exit 1
+    fi
+  }
+  current=$(jq '.' <"$target") || zoom_die 1 "cannot read $config"
+  [ -n "$current" ] || current='{}'
+elif [ "$mode" != install ]; then
+  zoom_say "Nothing to update: $config does not exist (use --install to add the $name server)"
+  exit 0
+fi
+
+has_entry=$(printf '%s' "$current" | jq --arg n "$name" '(.mcpServers | type) == "object" and (.mcpServers | has($n))')
+if [ "$mode" != install ] && [ "$has_entry" != true ]; then
+  zoom_say "Nothing to update: no \"$name\" entry in mcpServers of $config (use --install to add it)"
+  exit 0
+fi
+
+# --- the new content ------------------------------------------------------------
+# The token reaches jq through its environment, never its command line.
+case $mode in
+  update)
+    new=$(printf '%s' "$current" | ZOOM_KIT_TOKEN=$token jq --arg n "$name" \
+      '.mcpServers[$n].env.ZOOM_ACCESS_TOKEN = env.ZOOM_KIT_TOKEN') ||
+      zoom_die 1 "cannot update $config"
+    ;;
+  install)
+    root=$(cd -P "$ZOOM_ROOT" && pwd -P) || zoom_die 2 "cannot resolve the project root $ZOOM_ROOT"
+    envfile=$ZOOM_ENV_FILE
+    zoom_dirname "$envfile"
+    if envdir=$(cd -P "$_zdir" 2>/dev/null && pwd -P); then
+      envfile=$envdir/${envfile##*/}
+    fi
+    [ -e "$root/run.sh" ] || zoom_warn "$root/run.sh does not exist yet"
+    new=$(printf '%s' "$current" | ZOOM_KIT_TOKEN=$token jq --arg n "$name" \
+      --arg cmd "$root/run.sh" --arg envfile "$envfile" '
+      .mcpServers = ((if (.mcpServers | type) == "object" then .mcpServers else {} end)
+        | .[$n] = {command: $cmd, args: [],
+                   env: ({ZOOM_ENV_FILE: $envfile}
+                         + (if env.ZOOM_KIT_TOKEN != "" then {ZOOM_ACCESS_TOKEN: env.ZOOM_KIT_TOKEN} else {} end))})') ||
+      zoom_die 1 "cannot build the new config for $config"
+    ;;
+  remove)
+    new=$(printf '%s' "$current" | jq --arg n "$name" 'del(.mcpServers[$n])') ||
+      zoom_die 1 "cannot update $config"
+    ;;
+esac
+
+if [ "$dry_run" = 1 ]; then
+  # Show the result with every secret-looking env value masked.
+  shown=$(printf '%s' "$new" | jq '
+    def mask: if type != "string" or . == "" then .
+              elif length < 12 then "****" else .[0:4] + "..." + .[-4:] end;
+    if (.mcpServers | type) == "object" then
+      .mcpServers |= with_entries(
+        if (.value | type) == "object" and (.value.env | type) == "object" then
+          .value.env |= with_entries(
+            if (.key | test("TOKEN|SECRET|PASSWORD|KEY"; "i")) then .value |= mask else . end)
+        else . end)
+    else . end')
+  # (unquoted replacement: bash 3.2 and 5.2 treat quotes there differently)
+  if [ -n "$token" ]; then shown=${shown//"$token"/$token_masked}; fi
+  printf '%s\n' "$shown"
+  printf 'Dry run: %s not changed\n' "$config" >&2
+  exit 0
+fi
+
+if [ -e "$target" ] && [ "$new" = "$current" ]; then
+  case $mode in
+    update) zoom_say "✅ \"$name\" in $config already has the current token ($token_masked); nothing to change" ;;
+    *) zoom_say "✅ \"$name\" in $config is already up to date; nothing to change" ;;
+  esac
+  exit 0
+fi
+
+# --- write: backup, then an atomic replace that keeps the mode ----------------
+zoom_dirname "$target"
+if [ ! -d "$_zdir" ]; then
+  mkdir -p "$_zdir" || zoom_die 1 "cannot create $_zdir"
+fi
+backup=''
+if [ -e "$target" ]; then
+  backup=$config.bak
+  zoom_tmp_beside "$backup"
+  cat "$target" >"$_ztmp" || zoom_die 1 "cannot write the backup $backup"
+  chmod 600 "$_ztmp"
+  zoom_commit "$_ztmp" "$backup"
+fi
+zoom_tmp_beside "$target"
+if [ -e "$target" ]; then
+  cp -p "$target" "$_ztmp" 2>/dev/null || chmod 600 "$_ztmp" # cp -p copies the mode bits
+fi
+printf '%s\n' "$new" >"$_ztmp" || zoom_die 1 "cannot write $_ztmp"
+zoom_commit "$_ztmp" "$target"
+
+case $mode in
+  update) zoom_say "✅ Updated ZOOM_ACCESS_TOKEN of the \"$name\" MCP server in $config ($token_masked)" ;;
+  install) zoom_say "✅ Installed the \"$name\" MCP server in $config (command: $root/run.sh)" ;;
+  remove) zoom_say "✅ Removed the \"$name\" MCP server from $config" ;;
+esac
+[ -z "$backup" ] || zoom_say "💾 Previous content kept as $backup"
