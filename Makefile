@@ -58,7 +58,8 @@ test-py: setup ## pytest (tests/)
 	$(PY) -m pytest
 
 test-bats: setup ## bats suites (bats/)
-	bats bats/
+	@# pretty ends with bats' own "N tests, 0 failures"; strip its colour codes for logs.
+	bats --formatter pretty bats/ | sed 's/\x1b\[[0-9;]*[A-Za-z]//g'
 
 run: setup ## Start the MCP server (stdio; ZOOM_MCP_TRANSPORT=http for streamable HTTP)
 	./run.sh
