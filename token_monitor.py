@@ -550,7 +550,8 @@ class TokenMonitor:
 
     def _read_env_file(self) -> dict:
         try:
-            return dict(dotenv_values(self.env_file)) if self.env_file.exists() else {}
+            # No ${VAR} expansion: the scripts' loader (scripts/lib/common.sh) reads values literally.
+            return dict(dotenv_values(self.env_file, interpolate=False)) if self.env_file.exists() else {}
         except OSError as exc:
             log.warning("cannot read %s: %s", self.env_file, exc)
             return {}

@@ -696,7 +696,7 @@ def main() -> int:
     from dotenv import dotenv_values
 
     try:
-        file_values = dotenv_values(monitor.env_file) if monitor.env_file.exists() else {}
+        file_values = dotenv_values(monitor.env_file, interpolate=False) if monitor.env_file.exists() else {}
     except OSError:
         file_values = {}
     try:
