@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import re
 import threading
@@ -106,7 +107,13 @@ class ZoomClient:
 
                     s = requests.Session()
                     s.headers.update({"Accept": "application/json", "User-Agent": "zoom-mcp/0.1"})
-                    s.trust_env = False  # no proxies or .netrc: the token goes only where we send it
+                    # trust_env would let a ~/.netrc entry replace the bearer header; keep what
+                    # users rely on from it (HTTPS_PROXY/NO_PROXY, a CA bundle) as curl in the
+                    # scripts does, resolved once for the API's URL.
+                    s.trust_env = False
+                    s.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+                    env = os.environ
+                    s.verify = env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or True
                     self._session = s
         return self._session
 

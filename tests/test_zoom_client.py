@@ -105,6 +105,25 @@ def test_one_session_keeps_the_connection_alive(make, sim):
     assert next(iter(pool.pools._container.values())).num_connections == 1
 
 
+def test_a_netrc_entry_never_replaces_the_bearer_token(make, sim, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-the-token\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    client, _ = make()
+    client.get("/users/me")
+    assert [r["token"] for r in sim.requests(route="api")] == ["valid"]
+
+
+def test_proxy_settings_are_honoured_as_curl_does(monkeypatch):
+    # Only the session is inspected: nothing is sent anywhere.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert ZoomClient(None, object()).session.proxies.get("https") == "http://127.0.0.1:3128"
+    monkeypatch.setenv("NO_PROXY", "api.zoom.us")
+    assert "https" not in ZoomClient(None, object()).session.proxies
+
+
 def test_pages_without_max_items_is_one_request(make, sim):
     client, _ = make()
     pages = list(client.pages("/users/me/meetings", {"type": "scheduled"}, "meetings", page_size=2))
