@@ -210,42 +210,90 @@ fault_case() {
     flunk "leftover files: $(ls -A "$PROJECT")"
 }
 
+# assert_failed_with WHAT HINT: stderr is exactly two lines, what failed (.env unchanged), then
+# what to do and what the old (expired) token means meanwhile. WHAT may hold a * pattern.
+assert_failed_with() {
+  local what=$1 hint=$2
+  # shellcheck disable=SC2027 # $what is left unquoted on purpose: a pattern
+  case $stderr in
+    "ERROR: "$what"; .env unchanged"$'\n'"ERROR: $hint; the current token expired "*" ago, so Zoom calls fail until a fetch succeeds") ;;
+    *) flunk "expected: ERROR: $what; .env unchanged" "         ERROR: $hint; the current token expired ... ago, ..." "stderr: $stderr" ;;
+  esac
+  [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ] || flunk "not two lines: $stderr"
+}
+HINT_NETWORK="try again later, or check ZOOM_OAUTH_URL and your network (proxy, firewall, VPN)"
+HINT_ANSWER="try again later; if it persists, check that ZOOM_OAUTH_URL is Zoom's token endpoint (https://zoom.us/oauth/token) and that no proxy alters the answer"
+
 @test "fault: connection refused (reset by the simulator) -> exit 1, .env unchanged" {
   fault_case 1 '{"target":"token","mode":"refused"}'
-  case $stderr in "ERROR: the token request to $SIM_URL/oauth/token failed: curl: ("*) ;; *) flunk "stderr: $stderr" ;; esac
+  assert_failed_with "the token request to $SIM_URL/oauth/token failed: curl: (*)*" "$HINT_NETWORK"
 }
 
 @test "fault: closed port -> exit 1, .env unchanged" {
   port=$("$KIT_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
   fault_case 1 '' "ZOOM_OAUTH_URL=http://127.0.0.1:$port/oauth/token"
-  assert_equal "ERROR: could not connect to http://127.0.0.1:$port/oauth/token (connection refused); .env unchanged" "$stderr"
+  assert_failed_with "could not connect to http://127.0.0.1:$port/oauth/token (connection refused)" \
+    "check ZOOM_OAUTH_URL and your network (proxy, firewall, VPN), then try again"
 }
 
 @test "fault: HTTP 500 -> exit 1, .env unchanged" {
   fault_case 1 '{"target":"token","mode":"error","status":500}'
-  case $stderr in "ERROR: the token request failed: HTTP 500"*"; .env unchanged") ;; *) flunk "stderr: $stderr" ;; esac
+  assert_failed_with "the token request failed: HTTP 500*" \
+    "the token service failed on its side: try again in a few minutes"
 }
 
 @test "fault: slow past ZOOM_HTTP_TIMEOUT -> exit 1 within the bound, .env unchanged" {
   start=$SECONDS
   fault_case 1 '{"target":"token","mode":"slow","delay":5}' ZOOM_HTTP_TIMEOUT=1
   [ $((SECONDS - start)) -le 3 ] || flunk "took $((SECONDS - start))s"
-  assert_equal "ERROR: the token request to $SIM_URL/oauth/token timed out after 1s (ZOOM_HTTP_TIMEOUT); .env unchanged" "$stderr"
+  assert_failed_with "the token request to $SIM_URL/oauth/token timed out after 1s (ZOOM_HTTP_TIMEOUT)" \
+    "try again later, or check ZOOM_OAUTH_URL and your network; on a slow link raise ZOOM_HTTP_TIMEOUT"
 }
 
 @test "fault: malformed JSON -> exit 1, .env unchanged" {
   fault_case 1 '{"target":"token","mode":"malformed"}'
-  assert_equal "ERROR: malformed answer from $SIM_URL/oauth/token (HTTP 200 but not a JSON object); .env unchanged" "$stderr"
+  assert_failed_with "malformed answer from $SIM_URL/oauth/token (HTTP 200 but not a JSON object)" "$HINT_ANSWER"
 }
 
 @test "fault: empty access_token -> exit 1, .env unchanged" {
   fault_case 1 '{"target":"token","mode":"empty_token"}'
-  assert_equal "ERROR: the answer from $SIM_URL/oauth/token has an empty access_token; .env unchanged" "$stderr"
+  assert_failed_with "the answer from $SIM_URL/oauth/token has an empty access_token" "$HINT_ANSWER"
 }
 
 @test "fault: rate limited (429) -> exit 1, .env unchanged" {
   fault_case 1 '{"target":"token","mode":"rate_limit"}'
-  case $stderr in "ERROR: the token request failed: HTTP 429"*) ;; *) flunk "stderr: $stderr" ;; esac
+  assert_failed_with "the token request failed: HTTP 429*" "too many token requests: wait a minute, then try again"
+}
+
+@test "fault: HTTP 404 (a wrong ZOOM_OAUTH_URL) -> exit 1, says to check it" {
+  fault_case 1 '' "ZOOM_OAUTH_URL=$SIM_URL/oauth/nowhere"
+  assert_failed_with "the token request failed: HTTP 404*" \
+    "check ZOOM_OAUTH_URL ($SIM_URL/oauth/nowhere; Zoom's is https://zoom.us/oauth/token) and that the app is an activated Server-to-Server OAuth app, then try again"
+}
+
+@test "a failure with a still-valid token says that token stays in use" {
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=old-token-1234567890abcd" "ZOOM_TOKEN_EXPIRES_AT=$((NOW + 3600))"
+  sim_fault '{"target":"token","mode":"error","status":502}'
+  ZOOM_FAKE_NOW=$NOW run --separate-stderr "$SCRIPTS/get_zoom_token.sh" -f -q
+  assert_status 1
+  refute_output
+  assert_equal "ERROR: the token service failed on its side: try again in a few minutes; the current token stays in use (valid for 1h 0m 0s)" "${stderr_lines[1]}"
+}
+
+@test "a failure with no token at all says there is none yet" {
+  write_env "$(sim_env_lines)"
+  sim_fault '{"target":"token","mode":"malformed"}'
+  run --separate-stderr "$SCRIPTS/get_zoom_token.sh"
+  assert_status 1
+  case $stderr in *$'\n'"ERROR: $HINT_ANSWER; there is no token yet, so Zoom calls fail until a fetch succeeds") ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "a URL with user:password@ or a query is shown without them" {
+  port=$("$KIT_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  fault_case 1 '' "ZOOM_OAUTH_URL=http://someone:hunter2-pass@127.0.0.1:$port/oauth/token?key=hunter2-key"
+  assert_failed_with "could not connect to http://127.0.0.1:$port/oauth/token?... (connection refused)" \
+    "check ZOOM_OAUTH_URL and your network (proxy, firewall, VPN), then try again"
+  case $stderr in *hunter2*) flunk "a secret of the URL was printed: $stderr" ;; esac
 }
 
 @test "fault: invalid_client -> exit 3 with Zoom's reason, .env unchanged" {

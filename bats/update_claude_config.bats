@@ -262,3 +262,16 @@ all_but_token() {
   assert_success
   assert_equal "$TOKEN" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
 }
+
+@test "temp files of a writer killed with -9 (they hold a token) are swept; a live writer's are not" {
+  write_config
+  dead=$(sh -c 'echo $$') # that process has exited
+  for f in ".claude_desktop_config.json.tmp.$dead.AbCdEf" ".claude_desktop_config.json.bak.tmp.$dead.GhIjKl" \
+    ".claude_desktop_config.json.tmp.$$.MnOpQr"; do
+    printf '{"token":"%s"}\n' "$TOKEN" >"${CONFIG%/*}/$f"
+  done
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success
+  assert_equal "$(printf '%s\n' .claude_desktop_config.json.tmp.$$.MnOpQr claude_desktop_config.json \
+    claude_desktop_config.json.bak)" "$(ls -A "${CONFIG%/*}" | LC_ALL=C sort)"
+}

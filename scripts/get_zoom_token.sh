@@ -62,6 +62,17 @@ case $timeout in
 esac
 case ${timeout//[0.]/} in '') zoom_die 2 "ZOOM_HTTP_TIMEOUT must be more than 0" ;; esac
 oauth_url=${ZOOM_OAUTH_URL:-https://zoom.us/oauth/token}
+# The URL as messages show it: without user:password@ or a query, which could
+# hold a secret.
+shown_url=$oauth_url
+case $shown_url in
+  *://*@*)
+    url_rest=${shown_url#*://}
+    url_host=${url_rest%%/*}
+    case $url_host in *@*) shown_url=${shown_url%%://*}://${url_host##*@}${url_rest#"$url_host"} ;; esac
+    ;;
+esac
+case $shown_url in *\?* | *\#*) shown_url="${shown_url%%[?#]*}?..." ;; esac
 
 # Prints "still valid" and returns 0 when no request is needed.
 token_still_valid() {
@@ -87,19 +98,49 @@ if [ -n "$missing" ]; then
 fi
 zoom_require_cmd curl jq mktemp mv
 zoom_resolve_symlink "$ZOOM_ENV_FILE"
-zoom_dirname "$_zres"
+env_target=$_zres
+zoom_dirname "$env_target"
 [ -d "$_zdir" ] && [ -w "$_zdir" ] || zoom_die 2 "cannot write beside $ZOOM_ENV_FILE (folder $_zdir missing or read-only)"
 
 # One refresh at a time; the others wait, then find the fresh token.
 lock_wait=${ZOOM_LOCK_TIMEOUT:-$((${timeout%%.*} * 2 + 30))}
 zoom_is_uint "$lock_wait" || zoom_die 2 "ZOOM_LOCK_TIMEOUT must be a whole number of seconds (got '$lock_wait')"
-zoom_lock "$ZOOM_ENV_FILE.lock" "$lock_wait" ||
-  zoom_die 1 "another refresh still holds $ZOOM_ENV_FILE.lock after ${lock_wait}s"
+if ! zoom_lock "$ZOOM_ENV_FILE.lock" "$lock_wait"; then
+  zoom_err "another refresh still holds $ZOOM_ENV_FILE.lock after ${lock_wait}s; .env unchanged"
+  zoom_die 1 "try again once it has finished (or raise ZOOM_LOCK_TIMEOUT)"
+fi
+zoom_tmp_sweep "$env_target"
 zoom_reload_token
 if [ "$force" = 0 ] && token_still_valid; then
   exit 0
 fi
 old_token=${ZOOM_ACCESS_TOKEN:-}
+
+# Exit 1, the request failed: what failed, then what to do and what it means
+# meanwhile. True in every case: nothing was written, the old token stands.
+request_failed() { # request_failed WHAT HINT
+  local left meanwhile
+  zoom_err "$1; .env unchanged"
+  zoom_token_expiry
+  if [ -z "$old_token" ]; then
+    meanwhile="there is no token yet, so Zoom calls fail until a fetch succeeds"
+  elif [ -z "$_zexp" ]; then
+    meanwhile="the current token stays in use"
+  else
+    zoom_now
+    left=$((_zexp - _znow))
+    zoom_duration "$left"
+    if [ "$left" -gt 0 ]; then
+      meanwhile="the current token stays in use (valid for $_zdur)"
+    else
+      meanwhile="the current token expired $_zdur ago, so Zoom calls fail until a fetch succeeds"
+    fi
+  fi
+  zoom_die 1 "$2; $meanwhile"
+}
+hint_network="try again later, or check ZOOM_OAUTH_URL and your network (proxy, firewall, VPN)"
+hint_answer="try again later; if it persists, check that ZOOM_OAUTH_URL is Zoom's token endpoint (https://zoom.us/oauth/token) and that no proxy alters the answer"
+hint_4xx="check ZOOM_OAUTH_URL ($shown_url; Zoom's is https://zoom.us/oauth/token) and that the app is an activated Server-to-Server OAuth app, then try again"
 
 # --- the request ------------------------------------------------------------
 # Credentials go to curl as a config on stdin (-K -), never on its command
@@ -150,9 +191,11 @@ body=${reply%$'\n'*}
 if [ "$rc" != 0 ]; then
   msg=${body%%$'\n'*}
   case $rc in
-    28) zoom_die 1 "the token request to $oauth_url timed out after ${timeout}s (ZOOM_HTTP_TIMEOUT); .env unchanged" ;;
-    7) zoom_die 1 "could not connect to $oauth_url (connection refused); .env unchanged" ;;
-    *) zoom_die 1 "the token request to $oauth_url failed: ${msg:-curl exit code $rc}; .env unchanged" ;;
+    28) request_failed "the token request to $shown_url timed out after ${timeout}s (ZOOM_HTTP_TIMEOUT)" \
+      "try again later, or check ZOOM_OAUTH_URL and your network; on a slow link raise ZOOM_HTTP_TIMEOUT" ;;
+    7) request_failed "could not connect to $shown_url (connection refused)" \
+      "check ZOOM_OAUTH_URL and your network (proxy, firewall, VPN), then try again" ;;
+    *) request_failed "the token request to $shown_url failed: ${msg:-curl exit code $rc}" "$hint_network" ;;
   esac
 fi
 
@@ -175,11 +218,17 @@ case $code in
       zoom_err "Zoom rejected the credentials (HTTP $code${err_code:+ $err_code}): ${err_reason:-no reason given}"
       zoom_die 3 "check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (in $ZOOM_ENV_FILE or the environment); .env unchanged"
     fi
-    zoom_die 1 "the token request failed: HTTP $code${err_code:+ $err_code}${err_reason:+: $err_reason}; .env unchanged"
+    request_failed "the token request failed: HTTP $code${err_code:+ $err_code}${err_reason:+: $err_reason}" "$hint_4xx"
     ;;
   *)
     zoom_error_fields
-    zoom_die 1 "the token request failed: HTTP $code${err_code:+ $err_code}${err_reason:+: $err_reason}; .env unchanged"
+    case $code in
+      429) hint="too many token requests: wait a minute, then try again" ;;
+      5??) hint="the token service failed on its side: try again in a few minutes" ;;
+      000) hint=$hint_network ;; # no HTTP answer at all
+      *) hint=$hint_4xx ;;
+    esac
+    request_failed "the token request failed: HTTP $code${err_code:+ $err_code}${err_reason:+: $err_reason}" "$hint"
     ;;
 esac
 
@@ -190,16 +239,16 @@ answer=$(printf '%s' "$body" | jq -r '
   | (.expires_in | if type == "number" and . == floor then tostring
                    elif type == "string" and test("^[0-9]+$") then . else "" end) as $e
   | "\($e) \($t)"' 2>/dev/null) ||
-  zoom_die 1 "malformed answer from $oauth_url (HTTP 200 but not a JSON object); .env unchanged"
-[ -n "$answer" ] || zoom_die 1 "malformed answer from $oauth_url (HTTP 200 with an empty body); .env unchanged"
+  request_failed "malformed answer from $shown_url (HTTP 200 but not a JSON object)" "$hint_answer"
+[ -n "$answer" ] || request_failed "malformed answer from $shown_url (HTTP 200 with an empty body)" "$hint_answer"
 expires_in=${answer%% *}
 new_token=${answer#* }
-[ -n "$new_token" ] || zoom_die 1 "the answer from $oauth_url has an empty access_token; .env unchanged"
+[ -n "$new_token" ] || request_failed "the answer from $shown_url has an empty access_token" "$hint_answer"
 case $new_token in
-  *[!A-Za-z0-9._~+/=-]*) zoom_die 1 "the answer from $oauth_url has a malformed access_token; .env unchanged" ;;
+  *[!A-Za-z0-9._~+/=-]*) request_failed "the answer from $shown_url has a malformed access_token" "$hint_answer" ;;
 esac
 if ! zoom_is_uint "$expires_in" || [ "${#expires_in}" -gt 9 ] || [ "$((10#$expires_in))" -le 0 ]; then
-  zoom_die 1 "the answer from $oauth_url has no valid expires_in; .env unchanged"
+  request_failed "the answer from $shown_url has no valid expires_in" "$hint_answer"
 fi
 
 zoom_now

@@ -169,6 +169,9 @@ zoom_dirname "$target"
 if [ ! -d "$_zdir" ]; then
   mkdir -p "$_zdir" || zoom_die 1 "cannot create $_zdir"
 fi
+# Temp files left by a run killed with -9 hold a token: remove them first.
+zoom_tmp_sweep "$target"
+zoom_tmp_sweep "$config.bak"
 backup=''
 if [ -e "$target" ]; then
   backup=$config.bak

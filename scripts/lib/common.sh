@@ -88,16 +88,24 @@ zoom_require_cmd() { # exit 2 (configuration error) naming each missing tool
 zoom_is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
 # -------------------------------------------------------------------- .env
-# Parse one .env line like python-dotenv: [export ]KEY = value, "double"
-# (with \" and \\ escapes) or 'single' quoted values, unquoted values ending at
-# " #". Sets _zk (key), _zv (value), _zq (quote char), _zp (indent + export),
-# _zs (the "=" with the spaces around it).
-# Returns 1 for blank, comment and unparsable lines.
+# Parse one .env line exactly as python-dotenv's dotenv_values(interpolate=False)
+# does (token_monitor.py reads the same file with it): [export ]KEY = value;
+# "double" quotes undo \\ \' \" \a \b \f \n \r \t \v and keep the backslash
+# of any other escape; 'single' quotes undo \\ and \'; an unquoted value ends
+# at whitespace + "#" and is right-trimmed; "KEY= #x" (space, then #) is empty.
+# Sets _zk (key), _zv (value), _zq (quote char), _zp (indent + export),
+# _zs (the "=" with the spaces around it). The caller strips a UTF-8 BOM from
+# the file's first line (python-dotenv drops it there only).
+# Returns 1 for blank, comment and unparsable lines; 2 for a KEY= line that
+# python-dotenv skips as invalid (an unclosed quote, text after the closing
+# quote): _zk/_zp/_zs/_zq are set so that a rewrite can replace it.
+# (Values spanning several lines, which python-dotenv accepts inside quotes,
+# are not supported: their first line counts as invalid.)
 _ZOOM_LINE_RE='^([[:space:]]*(export[[:space:]]+)?)([A-Za-z_][A-Za-z0-9_]*)([[:space:]]*=[[:space:]]*)(.*)$'
-_ZOOM_DQ_RE='^"(([\].|[^"\])*)"'
-_ZOOM_SQ_RE="^'([^']*)'"
+_ZOOM_DQ_RE='^"(([\].|[^"\])*)"[[:space:]]*(#.*)?$'
+_ZOOM_SQ_RE="^'(([\\].|[^'\\])*)'[[:space:]]*(#.*)?\$"
 zoom_parse_env_line() {
-  local l=${1%$'\r'} v out c i
+  local l=${1%$'\r'} v
   _zk='' _zv='' _zq='' _zp='' _zs=''
   [[ $l =~ $_ZOOM_LINE_RE ]] || return 1
   _zp=${BASH_REMATCH[1]}
@@ -106,34 +114,20 @@ zoom_parse_env_line() {
   v=${BASH_REMATCH[5]}
   case $v in
     \"*)
-      if [[ $v =~ $_ZOOM_DQ_RE ]]; then
-        v=${BASH_REMATCH[1]}
-        _zq='"'
-        case $v in
-          *\\*) # rare: undo the escapes one character at a time
-            out='' i=0
-            while [ "$i" -lt "${#v}" ]; do
-              c=${v:i:1}
-              if [ "$c" = "\\" ]; then
-                i=$((i + 1))
-                c=${v:i:1}
-                case $c in n) c=$'\n' ;; t) c=$'\t' ;; r) c=$'\r' ;; esac
-              fi
-              out=$out$c
-              i=$((i + 1))
-            done
-            v=$out
-            ;;
-        esac
-      fi
+      _zq='"'
+      [[ $v =~ $_ZOOM_DQ_RE ]] || return 2
+      v=${BASH_REMATCH[1]}
+      case $v in *\\*) _zoom_unescape "$v" ;; esac
       ;;
     \'*)
-      if [[ $v =~ $_ZOOM_SQ_RE ]]; then
-        v=${BASH_REMATCH[1]}
-        _zq="'"
-      fi
+      _zq="'"
+      [[ $v =~ $_ZOOM_SQ_RE ]] || return 2
+      v=${BASH_REMATCH[1]}
+      case $v in *\\*) _zoom_unescape "$v" ;; esac
       ;;
     *)
+      # "KEY= #x" is an empty value and a comment; "KEY=#x" is the value "#x".
+      case $v in \#*) case $_zs in *=) ;; *) v='' ;; esac ;; esac
       v=${v%%[[:space:]]#*}
       v=${v%"${v##*[![:space:]]}"}
       ;;
@@ -142,16 +136,42 @@ zoom_parse_env_line() {
   return 0
 }
 
+# Undo the escapes python-dotenv undoes inside the quotes in _zq (see above),
+# one backslash at a time with parameter expansion: no fork, no per-char loop.
+_zoom_unescape() { # _zoom_unescape TEXT -> v (the caller's local)
+  local rest=$1 out='' c
+  while :; do
+    case $rest in *\\*) ;; *) break ;; esac
+    out=$out${rest%%\\*}
+    rest=${rest#*\\}
+    c=${rest:0:1}
+    rest=${rest:1}
+    case $_zq$c in
+      ?\\ | ?\' | \"\") out=$out$c ;;
+      \"n) out=$out$'\n' ;;
+      \"t) out=$out$'\t' ;;
+      \"r) out=$out$'\r' ;;
+      \"a) out=$out$'\a' ;;
+      \"b) out=$out$'\b' ;;
+      \"f) out=$out$'\f' ;;
+      \"v) out=$out$'\v' ;;
+      *) out=$out\\$c ;; # not an escape there: the backslash stays
+    esac
+  done
+  v=$out$rest
+}
+
 # Load ZOOM_* and CLAUDE_* settings from the .env file. The environment wins
 # (set, even empty, beats the file), except for the token pair, which comes
 # from the file whenever the file has a token — exactly like token_monitor.py:
 # a stale ZOOM_ACCESS_TOKEN passed by Claude Desktop's config must not hide a
 # newer one in .env. Later lines win over earlier ones, as in python-dotenv.
 zoom_load_env() {
-  local line seen=' ' ftok='' fexp=''
+  local line='' seen=' ' ftok='' fexp='' bom=$'\xef\xbb\xbf'
   if [ -e "$ZOOM_ENV_FILE" ]; then
-    [ -r "$ZOOM_ENV_FILE" ] || zoom_die 2 "cannot read $ZOOM_ENV_FILE"
+    zoom_env_readable
     while IFS= read -r line || [ -n "$line" ]; do
+      line=${line#"$bom"} bom='' # a BOM counts on the first line only, as in python-dotenv
       zoom_parse_env_line "$line" || continue
       case $_zk in
         ZOOM_ACCESS_TOKEN) ftok=$_zv; continue ;;
@@ -179,11 +199,22 @@ zoom_load_env() {
   fi
 }
 
+# An existing ZOOM_ENV_FILE we cannot read is a configuration error (exit 2),
+# said plainly: `read` from a directory would only crash with "Is a directory".
+zoom_env_readable() {
+  if [ -d "$ZOOM_ENV_FILE" ]; then
+    zoom_die 2 "cannot read $ZOOM_ENV_FILE: it is a directory (ZOOM_ENV_FILE must name a file)"
+  fi
+  [ -r "$ZOOM_ENV_FILE" ] || zoom_die 2 "cannot read $ZOOM_ENV_FILE"
+}
+
 # Re-read only the token pair from the file (after taking the lock).
 zoom_reload_token() {
-  local line ftok='' fexp=''
-  if [ -r "$ZOOM_ENV_FILE" ]; then
+  local line='' ftok='' fexp='' bom=$'\xef\xbb\xbf'
+  if [ -e "$ZOOM_ENV_FILE" ]; then
+    zoom_env_readable
     while IFS= read -r line || [ -n "$line" ]; do
+      line=${line#"$bom"} bom=''
       zoom_parse_env_line "$line" || continue
       case $_zk in
         ZOOM_ACCESS_TOKEN) ftok=$_zv ;;
@@ -383,13 +414,40 @@ zoom_dirname() { # -> _zdir (no fork)
 }
 
 # A temp file beside TARGET (same file system, so mv is an atomic rename),
-# mode 0600, removed on exit unless committed. -> _ztmp
+# mode 0600, removed on exit unless committed. Named .<name>.tmp.<our PID>.XXXXXX
+# so that one left by a writer killed with -9 (no trap runs) can be told
+# apart and swept later by zoom_tmp_sweep. -> _ztmp
 zoom_tmp_beside() {
+  zoom_tmp_prefix "$1"
+  _ztmp=$(mktemp "$_ztpre$$.XXXXXX") || zoom_die 1 "cannot create a temporary file in $_zdir"
+  ZOOM_CLEANUP+=("$_ztmp") # mktemp creates it 0600 (GNU and BSD alike)
+}
+zoom_tmp_prefix() { # -> _ztpre (and _zdir): the temp files' path up to the PID
   local base
   zoom_dirname "$1"
   base=${1##*/}
-  _ztmp=$(mktemp "$_zdir/.$base.XXXXXX") || zoom_die 1 "cannot create a temporary file in $_zdir"
-  ZOOM_CLEANUP+=("$_ztmp") # mktemp creates it 0600 (GNU and BSD alike)
+  case $base in .*) ;; *) base=.$base ;; esac
+  _ztpre=$_zdir/$base.tmp.
+}
+
+# Remove the temp files of TARGET left by writers that are gone (kill -9
+# between the write and the rename): each may hold a whole token. Only our own
+# pattern, and only when its PID is dead: the lock alone would not do, as two
+# paths (symlinks) to one .env take different locks but share this folder.
+# A PID reused since is merely a file left for a later run.
+zoom_tmp_sweep() { # zoom_tmp_sweep TARGET
+  local f pid err
+  zoom_tmp_prefix "$1"
+  for f in "$_ztpre"*; do
+    pid=${f#"$_ztpre"}
+    case $pid in *.*) pid=${pid%%.*} ;; *) continue ;; esac # also: no match at all
+    zoom_is_uint "$pid" && [ "$pid" != "$$" ] || continue
+    kill -0 "$pid" 2>/dev/null && continue
+    # kill -0 also fails for a live process of another user (e.g. a sudo run).
+    err=$(kill -0 "$pid" 2>&1) || :
+    case $err in *[Pp]ermitted*) continue ;; esac
+    rm -f -- "$f" 2>/dev/null || :
+  done
 }
 
 # Atomic replace: the readers see the old file or the new one, never a part.
@@ -402,7 +460,7 @@ zoom_commit() { # zoom_commit TMP TARGET
 # missing keys are appended; every other byte is kept. Atomic, mode 0600.
 # zoom_env_rewrite FILE KEY VALUE [KEY VALUE...]
 zoom_env_rewrite() {
-  local file=$1 target out='' line partial=0 cr crlf='' i n
+  local file=$1 target out='' line partial=0 cr crlf='' i n rc bom=$'\xef\xbb\xbf' pre
   local -a keys vals found
   shift
   n=0
@@ -414,7 +472,7 @@ zoom_env_rewrite() {
   zoom_resolve_symlink "$file"
   target=$_zres
   if [ -e "$target" ]; then
-    [ -r "$target" ] || zoom_die 1 "cannot read $target"
+    [ ! -d "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $target"
     partial=0
     while :; do
       if ! IFS= read -r line; then
@@ -424,7 +482,15 @@ zoom_env_rewrite() {
       cr=''
       case $line in *$'\r') cr=$'\r' ;; esac
       [ -n "$crlf" ] || crlf=${cr:-n}
-      if zoom_parse_env_line "$line"; then
+      pre='' # a BOM on the first line is kept, in front of the line
+      if [ -n "$bom" ]; then
+        case $line in "$bom"*) pre=$bom line=${line#"$bom"} ;; esac
+        bom=''
+      fi
+      rc=0
+      zoom_parse_env_line "$line" || rc=$?
+      # 0: a binding; 2: one python-dotenv skips (bad quoting): replaced all the same.
+      if [ "$rc" != 1 ]; then
         i=0
         while [ "$i" -lt "$n" ]; do
           if [ "$_zk" = "${keys[i]}" ]; then
@@ -434,7 +500,7 @@ zoom_env_rewrite() {
           i=$((i + 1))
         done
       fi
-      out=$out$line
+      out=$out$pre$line
       if [ "$partial" = 1 ]; then break; fi
       out=$out$'\n'
     done <"$target"
