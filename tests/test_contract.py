@@ -24,7 +24,7 @@ import pytest
 import requests
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from zoomsim.server import ROUTES
+from zoomsim.server import ROUTE_SCOPES, ROUTES
 
 SPEC_FILES = ("Meetings.json", "Users.json")
 
@@ -152,6 +152,11 @@ def scenarios(driver: Driver) -> list[tuple[str, str, str, dict | None, dict | N
     webinar = driver.get_json("/users/me/webinars")["webinars"][0]
     created = driver.call("POST", "/users/me/meetings", body={"topic": "Contract doomed", "type": 2,
                                                               "start_time": "2030-01-01T10:00:00Z"}).json()
+    series = driver.call("POST", "/users/me/meetings", body={
+        "topic": "Contract series", "type": 8, "start_time": "2030-01-07T10:00:00",
+        "timezone": "Europe/Berlin",
+        "recurrence": {"type": 1, "repeat_interval": 2, "end_times": 3}}).json()
+    occ = [o["occurrence_id"] for o in series["occurrences"]]
     new_meeting = {"topic": "Contract test meeting", "type": 2, "start_time": "2030-05-01T15:00:00Z",
                    "duration": 30, "timezone": "UTC", "agenda": "Check the shapes",
                    "settings": {"waiting_room": True}}
@@ -174,13 +179,27 @@ def scenarios(driver: Driver) -> list[tuple[str, str, str, dict | None, dict | N
         ("POST", "/users/{userId}/meetings", "/users/me/meetings", None, new_meeting),
         ("POST", "/users/{userId}/meetings", "/users/me/meetings", None,
          {"topic": "Recurring", "type": 8, "start_time": "2030-05-01T15:00:00Z", "duration": 30}),
+        ("POST", "/users/{userId}/meetings", "/users/me/meetings", None,
+         {"topic": "Monthly", "type": 8, "start_time": "2030-05-01T15:00:00", "timezone": "Asia/Tokyo",
+          "recurrence": {"type": 3, "monthly_week": -1, "monthly_week_day": 6,
+                         "end_date_time": "2030-09-30T00:00:00Z"}}),
         ("POST", "/users/{userId}/meetings", "/users/me/meetings", None, {"topic": "Bad", "type": 7}),
         ("POST", "/users/{userId}/meetings", "/users/nobody-here/meetings", None, new_meeting),
         ("GET", "/meetings/{meetingId}", f"/meetings/{meetings[0]['id']}", None, None),
         ("GET", "/meetings/{meetingId}", f"/meetings/{recurring['id']}", None, None),
+        ("GET", "/meetings/{meetingId}", f"/meetings/{series['id']}", {"occurrence_id": occ[1]}, None),
+        ("GET", "/meetings/{meetingId}", f"/meetings/{series['id']}", {"occurrence_id": "1"}, None),
         ("GET", "/meetings/{meetingId}", "/meetings/12345", None, None),
         ("PATCH", "/meetings/{meetingId}", f"/meetings/{meetings[0]['id']}", None, {"topic": "Renamed"}),
+        ("PATCH", "/meetings/{meetingId}", f"/meetings/{series['id']}", {"occurrence_id": occ[0]},
+         {"start_time": "2030-01-07T12:00:00Z", "duration": 20}),
+        ("PATCH", "/meetings/{meetingId}", f"/meetings/{series['id']}", {"occurrence_id": "1"},
+         {"duration": 5}),
+        ("PATCH", "/meetings/{meetingId}", f"/meetings/{created['id']}", None,
+         {"type": 8, "recurrence": {"type": 2, "weekly_days": "4", "end_times": 2}}),
         ("PATCH", "/meetings/{meetingId}", "/meetings/12345", None, {"topic": "Renamed"}),
+        ("DELETE", "/meetings/{meetingId}", f"/meetings/{series['id']}", {"occurrence_id": occ[2]}, None),
+        ("DELETE", "/meetings/{meetingId}", f"/meetings/{series['id']}", {"occurrence_id": occ[2]}, None),
         ("DELETE", "/meetings/{meetingId}", f"/meetings/{created['id']}", None, None),
         ("DELETE", "/meetings/{meetingId}", "/meetings/12345", None, None),
         ("GET", "/past_meetings/{meetingUUID}/participants",
@@ -227,6 +246,14 @@ ROUTE_IDS = [f"{method} {template}" for method, template, _ in ROUTES]
 def test_every_route_has_scenarios(spec_ops, sim):
     covered = {(m, t) for m, t, *_ in scenarios(Driver(sim))}
     assert covered == {(m, t) for m, t, _ in ROUTES}
+
+
+@pytest.mark.parametrize("route", ROUTE_IDS)
+def test_missing_scope_defaults_are_scopes_zoom_lists(spec_ops, route):
+    method, template = route.split(" ", 1)
+    listed = {scope for sec in spec_ops[(method, _normalise(template))].get("security", ())
+              for scope in sec.get("openapi_oauth", ())}
+    assert set(ROUTE_SCOPES[(method, template)]) <= listed, f"{route}: Zoom lists {sorted(listed)}"
 
 
 @pytest.mark.parametrize("route", ROUTE_IDS)

@@ -539,6 +539,161 @@ def test_keep_alive_requests_are_fast(sim, token):
     assert timings[len(timings) // 2] < 0.02
 
 
+# ---- recurrence, local start times, occurrences -----------------------------------------------------
+def _create(sim, token, **body):
+    resp = api(sim, "/users/me/meetings", token, method="POST", json={"topic": "Series", **body})
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def _starts(meeting):
+    return [o["start_time"] for o in meeting["occurrences"]]
+
+
+def _ms(stamp: str) -> str:
+    return str(int(dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=dt.timezone.utc).timestamp() * 1000))
+
+
+def test_recurrence_is_kept_and_drives_the_occurrences(sim, token):
+    recurrence = {"type": 1, "repeat_interval": 2, "end_times": 3}
+    created = _create(sim, token, type=8, start_time="2030-01-07T09:00:00Z", duration=30, timezone="UTC",
+                      recurrence=recurrence)
+    fetched = api(sim, f"/meetings/{created['id']}", token).json()
+    for meeting in (created, fetched):
+        assert meeting["recurrence"] == recurrence
+        assert meeting["occurrences"] == [
+            {"occurrence_id": _ms(s), "start_time": s, "duration": 30, "status": "available"}
+            for s in ("2030-01-07T09:00:00Z", "2030-01-09T09:00:00Z", "2030-01-11T09:00:00Z")]
+    # Weekly on Monday and Wednesday (1 = Sunday), from Monday 2030-01-07.
+    weekly = _create(sim, token, type=8, start_time="2030-01-07T09:00:00Z", timezone="UTC",
+                     recurrence={"type": 2, "weekly_days": "2,4", "end_times": 4})
+    assert _starts(weekly) == ["2030-01-07T09:00:00Z", "2030-01-09T09:00:00Z", "2030-01-14T09:00:00Z",
+                               "2030-01-16T09:00:00Z"]
+    # Monthly on the 15th until an end date.
+    monthly = _create(sim, token, type=8, start_time="2030-01-07T09:00:00Z", timezone="UTC",
+                      recurrence={"type": 3, "monthly_day": 15, "end_date_time": "2030-04-20T00:00:00Z"})
+    assert monthly["recurrence"]["end_date_time"] == "2030-04-20T00:00:00Z"
+    assert _starts(monthly) == [f"2030-0{m}-15T09:00:00Z" for m in (1, 2, 3, 4)]
+    # Monthly on the last Friday.
+    last_friday = _create(sim, token, type=8, start_time="2030-01-07T09:00:00Z", timezone="UTC",
+                          recurrence={"type": 3, "monthly_week": -1, "monthly_week_day": 6, "end_times": 2})
+    assert _starts(last_friday) == ["2030-01-25T09:00:00Z", "2030-02-22T09:00:00Z"]
+    # A series keeps its local wall-clock time across a DST change (Berlin: 2030-03-31).
+    berlin = _create(sim, token, type=8, start_time="2030-03-25T10:00:00", timezone="Europe/Berlin",
+                     recurrence={"type": 2, "weekly_days": "2", "end_times": 2})
+    assert _starts(berlin) == ["2030-03-25T09:00:00Z", "2030-04-01T08:00:00Z"]
+    for bad in ({"type": 1, "end_times": 2, "end_date_time": "2030-02-01T00:00:00Z"}, {"type": 4},
+                {"type": 1, "end_times": 61}, {"type": 2, "weekly_days": "8"}, {"end_times": 2}):
+        resp = api(sim, "/users/me/meetings", token, method="POST",
+                   json={"type": 8, "start_time": "2030-01-07T09:00:00Z", "recurrence": bad})
+        assert resp.status_code == 400 and resp.json()["code"] == 300, bad
+
+
+def test_local_start_time_is_read_in_the_meeting_timezone(sim, token):
+    local = _create(sim, token, type=2, start_time="2026-12-10T15:00:00", timezone="Europe/Berlin")
+    assert (local["start_time"], local["timezone"]) == ("2026-12-10T14:00:00Z", "Europe/Berlin")
+    assert api(sim, f"/meetings/{local['id']}", token).json()["start_time"] == "2026-12-10T14:00:00Z"
+    utc = _create(sim, token, type=2, start_time="2026-12-10T15:00:00Z", timezone="Europe/Berlin")
+    assert (utc["start_time"], utc["timezone"]) == ("2026-12-10T15:00:00Z", "Europe/Berlin")
+    # No timezone: the host's own (Alice: America/Los_Angeles, UTC-8 in December).
+    host_tz = _create(sim, token, type=2, start_time="2026-12-10T15:00:00")
+    assert (host_tz["start_time"], host_tz["timezone"]) == ("2026-12-10T23:00:00Z", "America/Los_Angeles")
+    # PATCH reads a local time in the meeting's timezone (Berlin is UTC+2 in July).
+    mid = local["id"]
+    assert api(sim, f"/meetings/{mid}", token, method="PATCH",
+               json={"start_time": "2027-07-01T09:00:00"}).status_code == 204
+    assert api(sim, f"/meetings/{mid}", token).json()["start_time"] == "2027-07-01T07:00:00Z"
+    resp = api(sim, "/users/me/meetings", token, method="POST",
+               json={"type": 2, "start_time": "2026-12-10T15:00:00", "timezone": "Mars/Olympus_Mons"})
+    assert resp.status_code == 400 and resp.json()["code"] == 300
+
+
+def test_patch_changes_type_and_recurrence(sim, token):
+    mid = _create(sim, token, type=2, start_time="2030-01-07T09:00:00Z", duration=20, timezone="UTC")["id"]
+    resp = api(sim, f"/meetings/{mid}", token, method="PATCH",
+               json={"type": 8, "recurrence": {"type": 1, "end_times": 2}})
+    assert resp.status_code == 204 and resp.content == b""
+    meeting = api(sim, f"/meetings/{mid}", token).json()
+    assert meeting["type"] == 8 and meeting["recurrence"] == {"type": 1, "end_times": 2}
+    assert _starts(meeting) == ["2030-01-07T09:00:00Z", "2030-01-08T09:00:00Z"]
+    api(sim, f"/meetings/{mid}", token, method="PATCH",
+        json={"recurrence": {"type": 2, "weekly_days": "3", "end_times": 3}, "duration": 50})
+    meeting = api(sim, f"/meetings/{mid}", token).json()
+    assert _starts(meeting) == ["2030-01-08T09:00:00Z", "2030-01-15T09:00:00Z", "2030-01-22T09:00:00Z"]
+    assert {o["duration"] for o in meeting["occurrences"]} == {50}
+    api(sim, f"/meetings/{mid}", token, method="PATCH", json={"start_time": "2030-02-04T12:00:00Z"})
+    assert _starts(api(sim, f"/meetings/{mid}", token).json())[0] == "2030-02-05T12:00:00Z"
+    api(sim, f"/meetings/{mid}", token, method="PATCH", json={"type": 2})
+    meeting = api(sim, f"/meetings/{mid}", token).json()
+    assert meeting["type"] == 2 and "recurrence" not in meeting and "occurrences" not in meeting
+    for bad in ({"type": 7}, {"recurrence": {"type": 9}}):
+        resp = api(sim, f"/meetings/{mid}", token, method="PATCH", json=bad)
+        assert resp.status_code == 400 and resp.json()["code"] == 300
+
+
+def test_occurrence_id_on_get_patch_and_delete(sim, token):
+    series = _create(sim, token, type=8, start_time="2030-01-07T09:00:00Z", duration=30, timezone="UTC",
+                     recurrence={"type": 1, "end_times": 3})
+    mid, occs = series["id"], series["occurrences"]
+    second = occs[1]["occurrence_id"]
+    one = api(sim, f"/meetings/{mid}", token, params={"occurrence_id": second}).json()
+    assert one["id"] == mid and one["start_time"] == "2030-01-08T09:00:00Z"
+    resp = api(sim, f"/meetings/{mid}", token, method="PATCH", params={"occurrence_id": second},
+               json={"start_time": "2030-01-08T11:00:00Z", "duration": 15})
+    assert resp.status_code == 204
+    meeting = api(sim, f"/meetings/{mid}", token).json()
+    assert meeting["start_time"] == "2030-01-07T09:00:00Z" and meeting["duration"] == 30
+    assert [(o["occurrence_id"], o["start_time"], o["duration"]) for o in meeting["occurrences"]] == [
+        (occs[0]["occurrence_id"], "2030-01-07T09:00:00Z", 30), (second, "2030-01-08T11:00:00Z", 15),
+        (occs[2]["occurrence_id"], "2030-01-09T09:00:00Z", 30)]
+    one = api(sim, f"/meetings/{mid}", token, params={"occurrence_id": second}).json()
+    assert (one["start_time"], one["duration"]) == ("2030-01-08T11:00:00Z", 15)
+    resp = api(sim, f"/meetings/{mid}", token, method="DELETE", params={"occurrence_id": second})
+    assert resp.status_code == 204 and resp.content == b""
+    meeting = api(sim, f"/meetings/{mid}", token).json()  # the series stays
+    assert [o["status"] for o in meeting["occurrences"]] == ["available", "deleted", "available"]
+    # Unknown (or already deleted) occurrences: 400 code 300, as Zoom documents for DELETE.
+    error = {"code": 300, "message": "Invalid parameter: occurrence_id."}
+    plain = _create(sim, token, type=2, start_time="2030-01-07T09:00:00Z")["id"]
+    for method, target, occ in (("GET", mid, "1"), ("PATCH", mid, "1"), ("DELETE", mid, "1"),
+                                ("DELETE", mid, second), ("PATCH", mid, second), ("GET", plain, second)):
+        resp = api(sim, f"/meetings/{target}", token, method=method, params={"occurrence_id": occ},
+                   json={"duration": 5} if method == "PATCH" else None)
+        assert (resp.status_code, resp.json()) == (400, error), (method, target, occ)
+    assert api(sim, f"/meetings/{mid}", token).status_code == 200
+    assert api(sim, f"/meetings/{mid}", token, method="DELETE").status_code == 204
+    assert api(sim, f"/meetings/{mid}", token).status_code == 404
+
+
+def test_fault_missing_scope(sim, token):
+    sim.add_fault("api", "missing_scope", scopes=["meeting:read:admin"], count=1)
+    resp = api(sim, "/users/me", token)
+    assert (resp.status_code, resp.json()) == (400, {
+        "code": 4711, "message": "Invalid access token, does not contain scopes:[meeting:read:admin]."})
+    assert sim.requests()[-1]["fault"] == "missing_scope" and sim.requests()[-1]["status"] == 400
+    assert api(sim, "/users/me", token).status_code == 200
+    # Without "scopes", the route's own scopes; several are joined with ", ".
+    sim.add_fault("POST /users/*/meetings", "missing_scope")
+    resp = api(sim, "/users/me/meetings", token, method="POST", json={"topic": "x"})
+    assert resp.json()["message"] == "Invalid access token, does not contain scopes:[meeting:write:admin]."
+    sim.clear_faults()
+    spec = {"target": "GET /meetings/*", "mode": "missing_scope",
+            "scopes": ["meeting:read", "meeting:read:admin"]}
+    assert requests.post(sim.url + "/_sim/faults", json=spec, timeout=5).status_code == 200
+    mid = api(sim, "/users/me/meetings", token).json()["meetings"][0]["id"]
+    resp = api(sim, f"/meetings/{mid}", token)
+    assert resp.json() == {"code": 4711, "message": "Invalid access token, does not contain "
+                                                    "scopes:[meeting:read, meeting:read:admin]."}
+    assert api(sim, f"/meetings/{mid}", "not-a-token").json()["code"] == 124  # the token is checked first
+    assert sim.faults()[0]["scopes"] == ["meeting:read", "meeting:read:admin"]
+    sim.add_fault("GET *", "missing_scope")  # the token route is never scope-checked
+    assert fetch_token(sim).status_code == 200
+    for bad in ({"target": "token"}, {"target": "api", "scopes": "meeting:read"}):
+        with pytest.raises(ValueError):
+            sim.add_fault(mode="missing_scope", **bad)
+
+
 # ---- process, CLI, fixtures -----------------------------------------------------------------------
 def test_sim_process_banner_and_helpers(sim_process):
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", sim_process.url)

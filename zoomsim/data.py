@@ -10,6 +10,26 @@ The seed is deterministic (fixed RNG) except for dates, which are placed relativ
 clock at start-up: upcoming meetings lie ahead, past meetings and their cloud recordings lie within the
 last 30 days. Two past-meeting UUIDs are awkward on purpose — one begins with "/" and one contains
 "//" — so clients must double URL-encode them, as on Zoom.
+
+Meetings follow Zoom's rules for times and series:
+
+* ``start_time`` ending in ``Z`` (or carrying an offset) is absolute; a naive ``yyyy-MM-ddTHH:mm:ss`` is
+  local time in the request's ``timezone`` (else the meeting's, else the host's), converted with zoneinfo.
+  Answers always carry UTC with a trailing ``Z`` and echo ``timezone``.
+* A type 8 meeting keeps the ``recurrence`` it was given (defaults filled in: ``weekly_days`` /
+  ``monthly_day`` from the local start date, ``end_times`` 1 when no end is given; no recurrence at all
+  means weekly for 12 weeks) and its ``occurrences`` are built from it in the meeting's timezone, so a
+  series keeps its wall-clock time across DST: daily/weekly/monthly (day of month, clamped to short
+  months, or ``monthly_week`` + ``monthly_week_day``), every ``repeat_interval``, until ``end_times``
+  or ``end_date_time``, at most MAX_OCCURRENCES. ``occurrence_id`` is the occurrence's original start in
+  epoch milliseconds. PATCH of the series (type, recurrence, start_time, duration, timezone) rebuilds
+  them, dropping per-occurrence edits.
+* ``occurrence_id`` on GET answers the meeting with that occurrence's start_time and duration; on PATCH
+  it changes only that occurrence's start_time/duration (other fields are ignored); on DELETE it marks
+  that occurrence ``"status": "deleted"`` (Zoom keeps deleted occurrences in the list) and the series
+  stays. An unknown occurrence (or, for PATCH/DELETE, an already deleted one) answers 400 code 300
+  "Invalid parameter: occurrence_id." — the error Zoom documents for DELETE; GET and PATCH document 400
+  without naming this code, so the simulator uses the same answer for all three.
 """
 
 from __future__ import annotations
@@ -20,6 +40,7 @@ import functools
 import json
 import random
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zoomsim.transcripts import render_vtt
 
@@ -27,6 +48,16 @@ PAGE_SIZE_DEFAULT = 30
 PAGE_SIZE_MAX = 300
 USERS_PAGE_SIZE_MAX = 2000  # GET /users allows more than the other lists (Users.json: maximum 2000)
 JOIN_HOST = "https://us06web.zoom.us"  # data only: nothing ever connects to it
+# Meetings.json: "Recurring meetings can have a maximum of 50 occurrences"; end_times allows up to 60.
+MAX_OCCURRENCES = 50
+MAX_END_TIMES = 60
+# Meetings.json, recurrence.repeat_interval: daily at most 99 days, weekly 50 weeks, monthly 10 months.
+MAX_REPEAT_INTERVAL = {1: 99, 2: 50, 3: 10}
+DEFAULT_RECURRENCE = {"type": 2, "repeat_interval": 1, "end_times": 12}  # type 8 created without one
+RECURRENCE_KEYS = ("type", "repeat_interval", "weekly_days", "monthly_day", "monthly_week",
+                   "monthly_week_day", "end_times", "end_date_time")
+MEETING_TYPES = (1, 2, 3, 8, 10)
+SERIES_KEYS = ("type", "start_time", "duration", "timezone", "recurrence")  # a PATCH rebuilds occurrences
 
 
 class ApiError(Exception):
@@ -53,6 +84,145 @@ def parse_iso(value: str) -> float:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     return parsed.timestamp()
+
+
+@functools.lru_cache(maxsize=512)
+def zone(name: str) -> dt.tzinfo:
+    """The tzinfo for a Zoom timezone ID; 400 code 300 when it is unknown."""
+    if name in ("UTC", "GMT", "Etc/UTC", "Etc/GMT"):  # no tz database needed
+        return dt.timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _validation("timezone", f"unknown timezone {name!r}") from None
+
+
+def parse_start(value, tz_name: str) -> float:
+    """Zoom's start_time: "...Z" or an offset is absolute; a naive time is local time in ``tz_name``."""
+    text = str(value).strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise _validation("start_time", "expected yyyy-MM-ddTHH:mm:ssZ, or yyyy-MM-ddTHH:mm:ss with a "
+                                        "timezone") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone(tz_name))
+    return parsed.timestamp()
+
+
+def _int_field(raw: dict, key: str, lo: int, hi: int) -> int:
+    value = raw[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise _validation(f"recurrence.{key}", f"must be an integer within {lo}..{hi}")
+    return value
+
+
+def normalise_recurrence(raw, start: float, tz_name: str) -> dict:
+    """Validate a recurrence object; return it as Zoom echoes it (documented defaults filled in)."""
+    if not isinstance(raw, dict):
+        raise _validation("recurrence", "must be an object")
+    rtype = raw.get("type")
+    if rtype not in (1, 2, 3) or isinstance(rtype, bool):
+        raise _validation("recurrence.type", "must be 1 (daily), 2 (weekly) or 3 (monthly)")
+    out = {"type": rtype}
+    for key in RECURRENCE_KEYS[1:]:
+        if key not in raw or raw[key] is None:
+            continue
+        if key == "repeat_interval":
+            out[key] = _int_field(raw, key, 1, MAX_REPEAT_INTERVAL[rtype])
+        elif key == "weekly_days":
+            days = str(raw[key]).split(",")
+            if not all(d.strip() in ("1", "2", "3", "4", "5", "6", "7") for d in days):
+                raise _validation("recurrence.weekly_days", "comma-separated days 1 (Sunday) .. 7 (Saturday)")
+            out[key] = ",".join(d.strip() for d in days)
+        elif key == "monthly_day":
+            out[key] = _int_field(raw, key, 1, 31)
+        elif key == "monthly_week":
+            out[key] = _int_field(raw, key, -1, 4)
+            if out[key] == 0:
+                raise _validation("recurrence.monthly_week", "must be -1, 1, 2, 3 or 4")
+        elif key == "monthly_week_day":
+            out[key] = _int_field(raw, key, 1, 7)
+        elif key == "end_times":
+            out[key] = _int_field(raw, key, 0, MAX_END_TIMES)
+        else:  # end_date_time
+            try:
+                out[key] = iso(parse_start(raw[key], tz_name))
+            except ApiError:
+                raise _validation("recurrence.end_date_time", "expected yyyy-MM-ddTHH:mm:ssZ") from None
+    if "end_times" in out and "end_date_time" in out:
+        raise _validation("recurrence", "end_times and end_date_time cannot be used together")
+    if ("monthly_week" in out) != ("monthly_week_day" in out):
+        raise _validation("recurrence", "monthly_week and monthly_week_day go together")
+    first = dt.datetime.fromtimestamp(start, zone(tz_name))
+    if rtype == 2 and "weekly_days" not in out:
+        out["weekly_days"] = str(first.isoweekday() % 7 + 1)
+    if rtype == 3 and "monthly_day" not in out and "monthly_week" not in out:
+        out["monthly_day"] = first.day
+    if "end_times" not in out and "end_date_time" not in out:
+        out["end_times"] = 1  # the documented default
+    return out
+
+
+def _month_day(year: int, month: int, rec: dict) -> dt.date:
+    if "monthly_week" in rec:
+        weekday = (rec["monthly_week_day"] - 2) % 7  # Zoom 1 = Sunday; Python 0 = Monday
+        if rec["monthly_week"] == -1:
+            last = _last_day(year, month)
+            return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+        first = dt.date(year, month, 1)
+        return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (rec["monthly_week"] - 1))
+    last = _last_day(year, month)
+    return dt.date(year, month, min(rec["monthly_day"], last.day))  # the 31st: a short month's last day
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _series_dates(rec: dict, day0: dt.date):
+    """Candidate local dates of a series, in order, from its first day on (endless)."""
+    step = rec.get("repeat_interval", 1)
+    n = 0
+    if rec["type"] == 1:
+        while True:
+            yield day0 + dt.timedelta(days=n)
+            n += step
+    elif rec["type"] == 2:
+        days = sorted({int(d) for d in rec["weekly_days"].split(",")})
+        sunday = day0 - dt.timedelta(days=day0.isoweekday() % 7)
+        while True:
+            for zoom_day in days:
+                day = sunday + dt.timedelta(days=7 * n + zoom_day - 1)
+                if day >= day0:
+                    yield day
+            n += step
+    else:
+        while True:
+            year, month = divmod(day0.month - 1 + n, 12)
+            day = _month_day(day0.year + year, month + 1, rec)
+            if day >= day0:
+                yield day
+            n += step
+
+
+def build_occurrences(start: float, duration: int, rec: dict, tz_name: str) -> list[dict]:
+    """Zoom's occurrence objects for a fixed-time series (see the module docstring)."""
+    tz = zone(tz_name)
+    first = dt.datetime.fromtimestamp(start, tz).replace(tzinfo=None)
+    limit = min(rec.get("end_times") or MAX_OCCURRENCES, MAX_END_TIMES)
+    until = parse_iso(rec["end_date_time"]) if "end_date_time" in rec else None
+    out = []
+    for day in _series_dates(rec, first.date()):
+        ts = int(dt.datetime.combine(day, first.time(), tzinfo=tz).timestamp())
+        if len(out) >= limit or (until is not None and (ts > until or len(out) >= MAX_OCCURRENCES)):
+            break
+        out.append({"occurrence_id": str(ts * 1000), "start_time": iso(ts), "duration": duration,
+                    "status": "available"})
+    return out
 
 
 def decode_uuid(value: str) -> str:
@@ -239,15 +409,15 @@ class Account:
         return settings
 
     def _add_meeting(self, host_id: str, topic: str, mtype: int, start: float | None, duration: int,
-                     agenda: str, *, created: float, uuid: str | None = None,
-                     extra: dict | None = None) -> dict:
+                     agenda: str, *, created: float, uuid: str | None = None, timezone: str | None = None,
+                     recurrence: dict | None = None) -> dict:
         mid = self._meeting_id()
         host = self.users[host_id]
         password = "".join(self._rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(6))
         meeting = {
             "uuid": uuid or self._meeting_uuid(), "id": mid, "host_id": host_id, "host_email": host["email"],
             "assistant_id": "", "topic": topic, "type": mtype, "status": "waiting",
-            "timezone": host["timezone"], "agenda": agenda, "created_at": iso(created),
+            "timezone": timezone or host["timezone"], "agenda": agenda, "created_at": iso(created),
             "start_url": f"{JOIN_HOST}/s/{mid}?zak=sim-start-token",
             "join_url": f"{JOIN_HOST}/j/{mid}?pwd=sim{password}", "password": password,
             "h323_password": str(self._rng.randint(100000, 999999)), "pstn_password": str(
@@ -256,24 +426,23 @@ class Account:
         }
         if mtype != 3:
             meeting["start_time"] = iso(start)
-            meeting["duration"] = duration
-        else:
-            meeting["duration"] = duration
-        if mtype == 8:
-            first = start if start is not None else self._clock()
-            meeting["recurrence"] = {"type": 2, "repeat_interval": 1,
-                                     "weekly_days": str((dt.datetime.fromtimestamp(
-                                         first, dt.timezone.utc).isoweekday() % 7) + 1),
-                                     "end_times": 12}
-            meeting["occurrences"] = [
-                {"occurrence_id": str(int((first + k * 7 * 86400) * 1000)),
-                 "start_time": iso(first + k * 7 * 86400), "duration": duration, "status": "available"}
-                for k in range(4)]
-        if extra:
-            meeting.update(extra)
+        meeting["duration"] = duration
+        if mtype == 8 and recurrence is None:
+            recurrence = normalise_recurrence(DEFAULT_RECURRENCE, start, meeting["timezone"])
+        if mtype in (3, 8) and recurrence is not None:
+            meeting["recurrence"] = recurrence
+        self._refresh_occurrences(meeting)
         self.meetings[mid] = meeting
         self.version += 1
         return meeting
+
+    @staticmethod
+    def _refresh_occurrences(meeting: dict) -> None:
+        if meeting["type"] == 8:
+            meeting["occurrences"] = build_occurrences(parse_iso(meeting["start_time"]), meeting["duration"],
+                                                       meeting["recurrence"], meeting["timezone"])
+        else:
+            meeting.pop("occurrences", None)
 
     def _add_past_instance(self, meeting: dict, muuid: str, start: float, duration: int,
                            people: list[str], recorded: bool, summary: bool) -> None:
@@ -473,29 +642,47 @@ class Account:
         rows.sort(key=lambda m: (m.get("start_time", "~"), m["id"]))
         return rows
 
+    def _timezone(self, body: dict, default: str) -> str:
+        if "timezone" not in body or body["timezone"] in (None, ""):
+            return default
+        if not isinstance(body["timezone"], str):
+            raise _validation("timezone", "must be a timezone ID such as America/Los_Angeles")
+        zone(body["timezone"])  # 400 when unknown
+        return body["timezone"]
+
+    @staticmethod
+    def _duration(body: dict) -> int:
+        value = body["duration"]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _validation("duration", "must be a non-negative integer")
+        return value
+
+    @staticmethod
+    def _topic(body: dict) -> str:
+        if not isinstance(body["topic"], str) or len(body["topic"]) > 200:
+            raise _validation("topic", "must be a string of at most 200 characters")
+        return body["topic"]
+
     def create_meeting(self, user_id, *, params, body):
         user = self._user(user_id)
         body = body or {}
         mtype = body.get("type", 2)
-        if mtype not in (1, 2, 3, 8, 10):
+        if mtype not in MEETING_TYPES or isinstance(mtype, bool):
             raise _validation("type", "must be one of 1, 2, 3, 8, 10")
-        topic = body.get("topic", "Zoom Meeting")
-        if not isinstance(topic, str) or len(topic) > 200:
-            raise _validation("topic", "must be a string of at most 200 characters")
-        duration = body.get("duration", 60)
-        if not isinstance(duration, int) or duration < 0:
-            raise _validation("duration", "must be a non-negative integer")
+        topic = self._topic(body) if "topic" in body else "Zoom Meeting"
+        duration = self._duration(body) if "duration" in body else 60
+        tz = self._timezone(body, user["timezone"])
         now = self._clock()
         start = now
-        if "start_time" in body and mtype in (2, 8):
-            try:
-                start = parse_iso(str(body["start_time"]))
-            except ValueError:
-                raise _validation("start_time", "expected yyyy-MM-ddTHH:mm:ssZ") from None
+        if body.get("start_time") and mtype in (2, 8):
+            start = parse_start(body["start_time"], tz)
+        recurrence = None
+        if body.get("recurrence") is not None and mtype in (3, 8):
+            recurrence = normalise_recurrence(body["recurrence"], start, tz)
         settings = body.get("settings") if isinstance(body.get("settings"), dict) else None
         meeting = self._add_meeting(user["id"], topic, mtype, None if mtype == 3 else start, duration,
-                                    str(body.get("agenda", "")), created=now,
-                                    extra={"timezone": body.get("timezone", user["timezone"])})
+                                    str(body.get("agenda", "")), created=now, timezone=tz,
+                                    recurrence=recurrence)
         if settings:
             meeting["settings"].update(settings)
         if isinstance(body.get("password"), str) and body["password"]:
@@ -504,26 +691,69 @@ class Account:
             meeting["status"] = "started"
         return 201, dict(meeting)
 
+    @staticmethod
+    def _occurrence(meeting: dict, params: dict, *, available: bool) -> dict | None:
+        """The occurrence named by ?occurrence_id=, None without one; 400 code 300 when unknown."""
+        occ_id = params.get("occurrence_id")
+        if not occ_id:
+            return None
+        for occ in meeting.get("occurrences", ()):
+            if occ["occurrence_id"] == occ_id and (not available or occ["status"] == "available"):
+                return occ
+        # Zoom documents this answer for DELETE; GET and PATCH list 400 without naming a code, and
+        # the simulator answers them alike (see the module docstring).
+        raise ApiError(400, 300, "Invalid parameter: occurrence_id.")
+
     def get_meeting(self, meeting_id, *, params, body):
-        return 200, dict(self._meeting(meeting_id))
+        meeting = self._meeting(meeting_id)
+        out = dict(meeting)
+        occ = self._occurrence(meeting, params, available=False)
+        if occ is not None:
+            out["start_time"], out["duration"] = occ["start_time"], occ["duration"]
+        return 200, out
 
     def update_meeting(self, meeting_id, *, params, body):
         meeting = self._meeting(meeting_id)
         body = body or {}
-        if "topic" in body:
-            if not isinstance(body["topic"], str) or len(body["topic"]) > 200:
-                raise _validation("topic", "must be a string of at most 200 characters")
-            meeting["topic"] = body["topic"]
-        if "start_time" in body:
-            try:
-                meeting["start_time"] = iso(parse_iso(str(body["start_time"])))
-            except ValueError:
-                raise _validation("start_time", "expected yyyy-MM-ddTHH:mm:ssZ") from None
-        if "duration" in body:
-            if not isinstance(body["duration"], int) or body["duration"] < 0:
-                raise _validation("duration", "must be a non-negative integer")
-            meeting["duration"] = body["duration"]
-        for key in ("agenda", "timezone", "password"):
+        occ = self._occurrence(meeting, params, available=True)
+        tz = self._timezone(body, meeting["timezone"])
+        if occ is not None:  # one occurrence: start_time and duration only
+            start = iso(parse_start(body["start_time"], tz)) if body.get("start_time") else occ["start_time"]
+            occ["duration"] = self._duration(body) if "duration" in body else occ["duration"]
+            occ["start_time"] = start
+            self.version += 1
+            return 204, None
+        # Validate everything first, so a bad field changes nothing.
+        mtype = body.get("type", meeting["type"])
+        if mtype not in MEETING_TYPES or isinstance(mtype, bool):
+            raise _validation("type", "must be one of 1, 2, 3, 8, 10")
+        topic = self._topic(body) if "topic" in body else meeting["topic"]
+        duration = self._duration(body) if "duration" in body else meeting["duration"]
+        if body.get("start_time") and mtype != 3:
+            start = parse_start(body["start_time"], tz)
+        elif "start_time" in meeting:
+            start = parse_iso(meeting["start_time"])
+        else:
+            start = self._clock()  # a type 3 meeting given a fixed time
+        recurrence = meeting.get("recurrence")
+        if body.get("recurrence") is not None:
+            recurrence = normalise_recurrence(body["recurrence"], start, tz)
+        elif mtype == 8 and recurrence is None:
+            recurrence = normalise_recurrence(DEFAULT_RECURRENCE, start, tz)
+        meeting.update(type=mtype, topic=topic, duration=duration, timezone=tz)
+        if mtype == 3:
+            meeting.pop("start_time", None)
+        else:
+            meeting["start_time"] = iso(start)
+        if mtype in (3, 8) and recurrence is not None:
+            meeting["recurrence"] = recurrence
+        else:
+            meeting.pop("recurrence", None)
+        if mtype == 8 and any(k in body for k in SERIES_KEYS):
+            self._refresh_occurrences(meeting)
+        elif mtype != 8:
+            meeting.pop("occurrences", None)
+        for key in ("agenda", "password"):
             if isinstance(body.get(key), str):
                 meeting[key] = body[key]
         if isinstance(body.get("settings"), dict):
@@ -533,7 +763,11 @@ class Account:
 
     def delete_meeting(self, meeting_id, *, params, body):
         meeting = self._meeting(meeting_id)
-        del self.meetings[meeting["id"]]
+        occ = self._occurrence(meeting, params, available=True)
+        if occ is not None:
+            occ["status"] = "deleted"  # Zoom keeps a deleted occurrence in the list, so marked
+        else:
+            del self.meetings[meeting["id"]]
         self.version += 1
         return 204, None
 

@@ -9,10 +9,28 @@ One ``ZoomSimulator`` is one fake Zoom (OAuth host and API host share a port):
 
   - ``POST /_sim/faults`` ``{"target": "token"|"api"|"download"|"<METHOD> <path glob>", "mode": M,
     "count": n, "probability": p, ...}`` → ``{"id": n}``; ``GET`` lists them, ``DELETE`` clears them,
-    ``DELETE /_sim/faults/<id>`` removes one. Modes: ``refused`` (reset, no HTTP answer), ``error``
-    (``"status"``, default 500), ``slow`` (``"delay"`` seconds, then the normal answer), ``malformed``
-    (200, broken JSON), ``empty_token`` and ``invalid_client`` (token route only), ``rate_limit`` (429;
-    ``"retry_after": "3"`` seconds or ``"iso"``, ``"retry_after_seconds": n``). A path glob is matched
+    ``DELETE /_sim/faults/<id>`` removes one. Modes:
+
+    - ``refused``: the listener accepts the connection, reads the request, then drops it with a TCP
+      RST (SO_LINGER 0) and no HTTP bytes — the client sees ECONNRESET ("connection reset by peer"),
+      not ECONNREFUSED. OAuth and API share one listener here, so there is no "stopped" mode: a test
+      that wants a true ECONNREFUSED points the client at a closed loopback port (bind a socket to
+      port 0, read its port, close it) or stops the simulator.
+    - ``error``: ``"status"`` (5xx, default 500), body ``{"code": status, "message": reason}``.
+    - ``slow``: ``"delay"`` seconds (default 1), then the normal answer.
+    - ``malformed``: 200 with truncated JSON.
+    - ``empty_token``, ``invalid_client``: the token route only (200 with ``"access_token": ""``;
+      400 ``invalid_client``).
+    - ``rate_limit``: 429 with ``X-RateLimit-*`` headers and ``Retry-After`` in seconds
+      (``"retry_after": "3"``) or Zoom's ISO-timestamp form (``"retry_after": "iso"``,
+      ``"retry_after_seconds": n``).
+    - ``missing_scope``: API routes only, and only for a valid token (a bad one still gets 401 code 124):
+      400 ``{"code": 4711, "message": "Invalid access token, does not contain scopes:[a, b]."}``, the
+      scopes being ``"scopes": [...]`` joined with ", ", by default the route's own (ROUTE_SCOPES, the
+      classic admin scope Zoom's spec lists for the operation). Example:
+      ``{"target": "GET /meetings/*", "mode": "missing_scope", "scopes": ["meeting:read:admin"]}``.
+
+    A path glob is matched
     (fnmatch, ``*`` crosses ``/``) against the request path and against it without the ``/v2`` prefix.
     Faults are tried in the order added and the first that matches and fires applies; a count is
     consumed only when the fault fires (a missed probability roll consumes nothing).
@@ -65,8 +83,11 @@ SCOPES = (
     "meeting:read:admin meeting:write:admin recording:read:admin report:read:admin "
     "user:read:admin webinar:read:admin"
 )
-FAULT_MODES = ("refused", "error", "slow", "malformed", "empty_token", "rate_limit", "invalid_client")
+FAULT_MODES = ("refused", "error", "slow", "malformed", "empty_token", "rate_limit", "invalid_client",
+               "missing_scope")
 TOKEN_ONLY_MODES = ("empty_token", "invalid_client")
+API_ONLY_MODES = ("missing_scope",)
+DEFAULT_MISSING_SCOPES = ("meeting:read:admin",)  # a path no route knows
 RATE_LIMIT_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
 # Query parameters whose values are secrets: the request log masks them.
 SECRET_PARAMS = frozenset({"access_token", "client_secret", "token", "password", "code"})
@@ -115,6 +136,9 @@ class Fault:
         self.mode = mode
         if target in ("token", "api", "download"):
             self.route, self.method, self.glob = target, None, None
+            if mode in API_ONLY_MODES and target != "api":
+                raise ValueError(f"{mode} faults apply to API routes only (target 'api' or "
+                                 "'<METHOD> <path glob>')")
         else:
             method, _, glob = target.partition(" ")
             if not glob or glob[0] not in "/*":
@@ -130,6 +154,11 @@ class Fault:
             raise ValueError("retry_after must be a number of seconds (\"3\") or \"iso\"")
         self.retry_after_seconds = int(spec.get("retry_after_seconds", self.retry_after if
                                                 self.retry_after.isdigit() else 1))
+        scopes = spec.get("scopes")
+        if scopes is not None and (not isinstance(scopes, list) or not scopes
+                                   or not all(isinstance(x, str) and x for x in scopes)):
+            raise ValueError('scopes must be a non-empty list of scope names, like ["meeting:read:admin"]')
+        self.scopes = None if scopes is None else list(scopes)
         count = spec.get("count")
         self.count = None if count is None else int(count)
         self.probability = float(spec.get("probability", 1.0))
@@ -138,6 +167,8 @@ class Fault:
 
     def matches(self, route: str, method: str, path: str) -> bool:
         if self.mode in TOKEN_ONLY_MODES and route != "token":
+            return False
+        if self.mode in API_ONLY_MODES and route != "api":
             return False
         if self.route is not None:
             return self.route == route
@@ -157,6 +188,8 @@ class Fault:
         elif self.mode == "rate_limit":
             out["retry_after"] = self.retry_after
             out["retry_after_seconds"] = self.retry_after_seconds
+        elif self.mode == "missing_scope" and self.scopes is not None:
+            out["scopes"] = list(self.scopes)
         return out
 
 
@@ -414,7 +447,10 @@ class ZoomSimulator:
         return bool(sep) and hmac.compare_digest(cid, self.client_id) and hmac.compare_digest(
             secret.encode(), self.client_secret.encode())
 
-    def _fault_reply(self, fault: Fault, route: str) -> _Reply:
+    def _fault_reply(self, fault: Fault, route: str, method: str = "GET", path: str = "") -> _Reply:
+        if fault.mode == "missing_scope":
+            scopes = ", ".join(fault.scopes or route_scopes(method, path))
+            return _api_error(400, 4711, f"Invalid access token, does not contain scopes:[{scopes}].")
         if fault.mode == "error":
             return _api_error(fault.status, fault.status, _phrase(fault.status))
         if fault.mode == "malformed":
@@ -483,11 +519,12 @@ class ZoomSimulator:
         try:
             with self._lock:
                 status, obj = handler(self.account, *args, params=params, body=payload)
+                # Encoded under the lock: answers share nested objects (settings, occurrences) with
+                # the state another request may be changing.
+                data = None if obj is None else json.dumps(obj, separators=(",", ":")).encode()
+            return _Reply(status, data)
         except ApiError as err:
             return _api_error(err.status, err.code, err.message)
-        if obj is None:
-            return _Reply(status, None)
-        return _json_reply(status, obj)
 
     def _download(self, path: str) -> _Reply:
         file_id = unquote(path[len("/rec/download/"):])
@@ -573,11 +610,32 @@ ROUTES = [
 ]
 
 
+# The scope a 4711 missing_scope fault names by default: the classic admin scope that Zoom's spec lists
+# for the operation (granular where it lists no classic admin one). test_contract checks each is listed.
+ROUTE_SCOPES = {
+    ("GET", "/users"): ("user:read:admin",),
+    ("GET", "/users/{userId}"): ("user:read:admin",),
+    ("GET", "/users/{userId}/meetings"): ("meeting:read:admin",),
+    ("POST", "/users/{userId}/meetings"): ("meeting:write:admin",),
+    ("GET", "/meetings/{meetingId}"): ("meeting:read:admin",),
+    ("PATCH", "/meetings/{meetingId}"): ("meeting:write:admin",),
+    ("DELETE", "/meetings/{meetingId}"): ("meeting:write:admin",),
+    ("GET", "/past_meetings/{meetingUUID}/participants"): ("meeting:read:admin",),
+    ("GET", "/users/{userId}/recordings"): ("recording:read:admin",),
+    ("GET", "/meetings/{meetingId}/recordings"): ("cloud_recording:read:list_recording_files:admin",),
+    ("GET", "/meetings/{meetingUUID}/meeting_summary"): ("meeting_summary:read:admin",),
+    ("GET", "/users/{userId}/webinars"): ("webinar:read:admin",),
+    ("GET", "/webinars/{webinarId}"): ("webinar:read:admin",),
+    ("GET", "/report/users/{userId}/meetings"): ("report:read:admin",),
+}
+
+
 def _compile_routes():
     table: dict[int, list] = {}
     for method, template, name in ROUTES:
         segs = template.split("/")[1:]
-        table.setdefault(len(segs), []).append((method, segs, getattr(Account, name)))
+        table.setdefault(len(segs), []).append((method, segs, getattr(Account, name),
+                                                ROUTE_SCOPES[(method, template)]))
     return table
 
 
@@ -586,7 +644,19 @@ _ROUTE_TABLE = _compile_routes()
 
 def match_route(method: str | None, parts: list[str]):
     """(handler, args) for the decoded path segments, or None. method None matches any method."""
-    for rmethod, segs, handler in _ROUTE_TABLE.get(len(parts), ()):
+    found = _match(method, parts)
+    return None if found is None else found[:2]
+
+
+def route_scopes(method: str, path: str) -> tuple[str, ...]:
+    """The scopes of the route serving ``path`` (with or without /v2), for missing_scope faults."""
+    sub = path[3:] if path.startswith("/v2/") else path
+    found = _match(method, unquote(sub).split("/")[1:])
+    return DEFAULT_MISSING_SCOPES if found is None else found[2]
+
+
+def _match(method: str | None, parts: list[str]):
+    for rmethod, segs, handler, scopes in _ROUTE_TABLE.get(len(parts), ()):
         if method is not None and rmethod != method:
             continue
         args = []
@@ -598,7 +668,7 @@ def match_route(method: str | None, parts: list[str]):
             elif seg != part:
                 break
         else:
-            return handler, args
+            return handler, args, scopes
     return None
 
 
@@ -679,7 +749,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.mode == "slow":
                 time.sleep(fault.delay)
                 fault = None
-        if fault is not None:
+        if fault is not None and fault.mode == "missing_scope":  # Zoom checks the token first
+            reply = sim._auth_failure(token_state) or sim._fault_reply(fault, route, method, path)
+        elif fault is not None:
             reply = sim._fault_reply(fault, route)
         elif route == "token":
             reply = sim._token_endpoint(method, query, self.headers, body)
