@@ -62,7 +62,7 @@ test-bats: setup ## bats suites (bats/)
 	bats --formatter pretty bats/ | sed 's/\x1b\[[0-9;]*[A-Za-z]//g'
 
 run: setup ## Start the MCP server (stdio; ZOOM_MCP_TRANSPORT=http for streamable HTTP)
-	./run.sh
+	@./run.sh
 
 refresh: ## Fetch a token unless the one in .env is still valid
 	./scripts/get_zoom_token.sh

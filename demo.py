@@ -5,7 +5,8 @@ demo .env and a demo Claude Desktop config in a temp folder (never the user's),
 runs ./run.sh over streamable HTTP on another free loopback port with Claude
 restarts disabled, prints how to talk to it, and streams the server's stderr so
 the monitor's auto-refresh sequence shows within a minute. Ctrl-C (or SIGTERM,
-or DEMO_SECONDS=n) stops everything it started and removes the temp folder.
+SIGHUP when the terminal closes, or DEMO_SECONDS=n) stops everything it started
+and removes the temp folder (it holds a live token).
 
 Optional: DEMO_SECONDS (stop by itself), DEMO_TOKEN_TTL (default 330 s),
 ZOOM_TOKEN_DISPLAY_INTERVAL (default here 15 s).
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -29,10 +31,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 CREDENTIALS = {"ZOOM_ACCOUNT_ID": "demo-account", "ZOOM_CLIENT_ID": "demo-client-id",
                "ZOOM_CLIENT_SECRET": "demo-client-secret"}  # the simulator's own, not a real secret
+LOOPBACK = ("127.0.0.1", "localhost")
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+SIM_START_TIMEOUT = 30.0  # seconds for the simulator to print its listening line
 
 
 def say(line: str = "") -> None:
-    print(line, flush=True)
+    """Print a line; a dead terminal (closed window, SIGHUP) or a closed pipe is not an error."""
+    try:
+        print(line, flush=True)
+    except (OSError, ValueError):  # BrokenPipeError and EIO are OSErrors
+        # Nobody reads us any more: send the rest (and the flush at exit) to /dev/null.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+
+
+def without_proxy_for_loopback(env: dict) -> dict:
+    """NO_PROXY/no_proxy with 127.0.0.1 and localhost first, then whatever the user had: curl and
+    requests both honour http_proxy/HTTPS_PROXY, and would send the demo's loopback traffic there."""
+    mine = [h.strip() for name in ("NO_PROXY", "no_proxy") for h in (env.get(name) or "").split(",")]
+    hosts = list(dict.fromkeys([*LOOPBACK, *(h for h in mine if h)]))
+    env["NO_PROXY"] = env["no_proxy"] = ",".join(hosts)
+    return env
 
 
 def free_port() -> int:
@@ -71,13 +91,44 @@ def stop_group(proc: subprocess.Popen | None, grace: float = 5.0) -> None:
         proc.wait(5)
 
 
-def start_simulator(ttl: int, env: dict) -> tuple[subprocess.Popen, str]:
+def first_line(proc: subprocess.Popen, stop: threading.Event, timeout: float) -> str | None:
+    """The first line proc writes on stdout, read with a deadline (a plain readline would block
+    for ever, Ctrl-C included, if it never came); None when `stop` is set first."""
+    fd = proc.stdout.fileno()
+    data = b""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in data:
+        if stop.is_set():
+            return None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError(f"the simulator did not say it was listening within {timeout:g}s")
+        ready, _, _ = select.select([fd], [], [], min(left, 0.1))  # 0.1 s: notice `stop` promptly
+        if ready:
+            chunk = os.read(fd, 4096)
+            if not chunk:  # it exited
+                break
+            data += chunk
+    return data.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+
+
+def start_simulator(ttl: int, env: dict, stop: threading.Event, argv: list[str] | None = None,
+                    timeout: float = SIM_START_TIMEOUT) -> tuple[subprocess.Popen, str] | None:
+    """The simulator and its URL; None when `stop` was set while it started (it is stopped then)."""
     sim = subprocess.Popen(
-        [sys.executable, "-m", "zoomsim", "--host", "127.0.0.1", "--port", "0", "--token-ttl", str(ttl)],
+        argv or [sys.executable, "-m", "zoomsim", "--host", "127.0.0.1", "--port", "0",
+                 "--token-ttl", str(ttl)],
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        text=True, start_new_session=True,  # its own process group: we stop it, not the terminal
+        start_new_session=True,  # its own process group: we stop it, not the terminal
     )
-    line = sim.stdout.readline().strip()  # `Zoom simulator listening on http://127.0.0.1:PORT`
+    try:
+        line = first_line(sim, stop, timeout)  # `Zoom simulator listening on http://127.0.0.1:PORT`
+    except BaseException:
+        stop_group(sim)
+        raise
+    if line is None:
+        stop_group(sim)
+        return None
     if not line.startswith("Zoom simulator listening on "):
         stop_group(sim)
         raise RuntimeError(f"the simulator did not start (said {line!r})")
@@ -112,6 +163,7 @@ def server_env(base: dict, env_file: Path, config: Path, sim_url: str, port: int
         "ZOOM_TOKEN_DISPLAY_INTERVAL": base.get("ZOOM_TOKEN_DISPLAY_INTERVAL", "15"),
         "PYTHONUNBUFFERED": "1",
     })
+    without_proxy_for_loopback(env)
     for name in ("ZOOM_AUTO_REFRESH_THRESHOLD", "ZOOM_REFRESH_COOLDOWN", "ZOOM_MAX_REFRESH_FAILURES",
                  "ZOOM_LOG_LEVEL"):
         if name in base:
@@ -128,7 +180,8 @@ def instructions(url: str) -> None:
     say("━" * 60)
     say("✅ zoom-mcp demo is running: MCP server over streamable HTTP, Zoom simulated locally.")
     say(f"   URL:            {url}")
-    say(f"   MCP Inspector:  npx @modelcontextprotocol/inspector --cli {url} --method tools/list")
+    say(f"   MCP Inspector:  npx @modelcontextprotocol/inspector --cli {url} --transport http "
+        "--method tools/list")
     say("   Python client (one shot):")
     say(f"""     {ROOT / '.venv/bin/python'} -c 'import asyncio, mcp
 async def main():
@@ -136,6 +189,8 @@ async def main():
         r = await c.call_tool("zoom_token_status", {{}})
         print(r.structured_content or r.content)
 asyncio.run(main())'""")
+    if any(os.environ.get(name) for name in PROXY_VARS):
+        say("   (Your environment sets a proxy: start these with NO_PROXY=127.0.0.1,localhost)")
     say("   Tokens live a few minutes here, so the monitor's auto-refresh shows within a minute.")
     say("   Press Ctrl-C to stop; everything the demo started is stopped and its files removed.")
     say("━" * 60)
@@ -143,8 +198,10 @@ asyncio.run(main())'""")
 
 def main() -> int:
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C, kill, and the terminal closing (SIGHUP) all end the demo the same clean way.
+    stop_signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    for sig in stop_signals:
+        signal.signal(sig, lambda *_: stop.set())
     seconds = float(os.environ.get("DEMO_SECONDS") or 0)
     ttl = int(os.environ.get("DEMO_TOKEN_TTL") or 330)
 
@@ -154,7 +211,10 @@ def main() -> int:
     try:
         sim_env = {k: v for k, v in os.environ.items() if not k.startswith("ZOOMSIM_")}
         sim_env.update({"ZOOMSIM_" + k[5:]: v for k, v in CREDENTIALS.items()})
-        sim, sim_url = start_simulator(ttl, sim_env)
+        started = start_simulator(ttl, without_proxy_for_loopback(sim_env), stop)
+        if started is None:  # stopped while the simulator started
+            return code
+        sim, sim_url = started
         env_file, config = write_demo_files(folder, sim_url)
         port = free_port()
         say(f"🧪 Zoom simulator on {sim_url} (tokens live {ttl}s); demo files in {folder}")
@@ -191,8 +251,10 @@ def main() -> int:
         say(f"ERROR: {exc}")
         code = 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        say("🛑 Stopping the demo...")
+        for sig in stop_signals:  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        # Stop everything first, print after: on a closed terminal (SIGHUP) printing may fail, and
+        # nothing may stay behind because of that — the folder holds a live token.
         stop_group(server)
         stop_group(sim)
         shutil.rmtree(folder, ignore_errors=True)

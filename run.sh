@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Usage: ./run.sh [ARGS...]
+# Usage: ./run.sh [-h|--help]
 #   Starts the Zoom MCP server (zoom_mcp.py) with its token monitor.
 #   stdio by default; ZOOM_MCP_TRANSPORT=http serves streamable HTTP on
-#   127.0.0.1:$ZOOM_MCP_PORT. ARGS are passed to zoom_mcp.py.
-#   Makes sure a valid token exists first (scripts/get_zoom_token.sh -q).
+#   127.0.0.1:$ZOOM_MCP_PORT. Takes no other arguments.
+#   Makes sure a valid token exists first (scripts/get_zoom_token.sh -q, with
+#   the monitor's ZOOM_AUTO_REFRESH_THRESHOLD, default 300 s).
+#   ZOOM_ENV_FILE (default .env) is taken from the project root when relative.
 #   stdout carries only JSON-RPC: everything else goes to stderr.
-set -uo pipefail
+#   Clients (Claude Desktop, an MCP client) should launch this file directly,
+#   not `make run`: make may print to stdout ("Entering directory ...").
+set -euo pipefail # the token check's failure is caught below (`|| rc=$?`)
+umask 077
 
 # Claude Desktop starts us with a minimal environment (PATH may be just
 # /usr/bin:/bin): add the usual places of curl, jq and Homebrew.
@@ -22,14 +27,72 @@ while [ -h "$src" ]; do
 done
 ROOT="$(cd -P "$(dirname "$src")" >/dev/null 2>&1 && pwd)"
 
+usage() { # the `# Usage:` header above, without the "# "
+  local line started=0
+  while IFS= read -r line; do
+    if [ "$started" = 0 ]; then
+      case $line in '# Usage:'*) started=1 ;; *) continue ;; esac
+    fi
+    case $line in '#'*) ;; *) break ;; esac
+    line=${line#\#}
+    printf '%s\n' "${line# }"
+  done <"$ROOT/run.sh"
+}
+
+if [ "$#" -gt 0 ]; then
+  case $1 in
+    -h | --help)
+      [ "$#" -eq 1 ] || { echo "ERROR: unexpected argument: $2" >&2; usage >&2; exit 2; }
+      usage
+      exit 0
+      ;;
+    *)
+      echo "ERROR: unknown argument: $1" >&2
+      usage >&2
+      exit 2
+      ;;
+  esac
+fi
+
 PY="$ROOT/.venv/bin/python"
 if [ ! -x "$PY" ]; then
   echo "ERROR: $ROOT/.venv is missing; run make setup (in $ROOT) first" >&2
   exit 2
 fi
 
+# Relative paths are taken from the project root, as the scripts do
+# (scripts/lib/common.sh) and token_monitor.py does; exported absolute so that
+# every reader agrees whatever its working directory.
 ZOOM_ENV_FILE="${ZOOM_ENV_FILE:-$ROOT/.env}"
+case $ZOOM_ENV_FILE in
+  /* | [A-Za-z]:[\\/]*) ;;
+  *) ZOOM_ENV_FILE="$ROOT/$ZOOM_ENV_FILE" ;;
+esac
 export ZOOM_ENV_FILE
+
+# The monitor's refresh threshold, read as the monitor reads it: the
+# environment when set and not empty, else the last ZOOM_AUTO_REFRESH_THRESHOLD=
+# line of .env (optional `export`, quotes, an inline " #" comment), else 300.
+# Checking with the kit's default (60 s) instead would leave a token with 1-5
+# minutes left alone here and make the monitor refresh it the moment it starts.
+# Plain bash, no Python: start-up stays fast. A value that is not a whole
+# number is left to the monitor, which refuses it with a clear error.
+threshold=${ZOOM_AUTO_REFRESH_THRESHOLD:-}
+if [ -z "${threshold//[[:space:]]/}" ] && [ -f "$ZOOM_ENV_FILE" ] && [ -r "$ZOOM_ENV_FILE" ]; then
+  re='^[[:space:]]*(export[[:space:]]+)?ZOOM_AUTO_REFRESH_THRESHOLD[[:space:]]*=[[:space:]]*(.*)$'
+  while IFS= read -r line || [ -n "$line" ]; do
+    line=${line%$'\r'}
+    [[ $line =~ $re ]] || continue
+    value=${BASH_REMATCH[2]}
+    case $value in
+      \"*\"* | \'*\'*) q=${value:0:1} value=${value#?} value=${value%%"$q"*} ;;
+      *) value=${value%%[[:space:]]#*} ;;
+    esac
+    threshold=$value
+  done <"$ZOOM_ENV_FILE"
+fi
+threshold=${threshold//[[:space:]]/}
+case $threshold in '' | *[!0-9]*) threshold=300 ;; esac
 
 # Make sure a valid token exists. The token and its expiry come from .env:
 # a ZOOM_ACCESS_TOKEN in the environment (Claude Desktop's config holds a copy
@@ -38,8 +101,13 @@ export ZOOM_ENV_FILE
 rc=0
 (
   unset ZOOM_ACCESS_TOKEN ZOOM_TOKEN_EXPIRES_AT
-  exec "$ROOT/scripts/get_zoom_token.sh" -q
+  exec "$ROOT/scripts/get_zoom_token.sh" -q -t "$threshold"
 ) </dev/null >&2 || rc=$?
+# The monitor counts a failure here as its own first one and waits its cooldown
+# before trying again: no second request right behind this one (with rejected
+# credentials, two invalid_client answers back to back).
+ZOOM_STARTUP_FETCH_EXIT=$rc
+export ZOOM_STARTUP_FETCH_EXIT
 if [ "$rc" -ne 0 ]; then
   case "$rc" in
     2) why="configuration error (see the message above)" ;;
@@ -51,4 +119,4 @@ if [ "$rc" -ne 0 ]; then
   echo "ERROR: to recover, run: $ROOT/scripts/get_zoom_token.sh -f" >&2
 fi
 
-exec "$PY" "$ROOT/zoom_mcp.py" "$@"
+exec "$PY" "$ROOT/zoom_mcp.py"

@@ -10,10 +10,13 @@ of the stdio server is JSON-RPC only.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +34,9 @@ RULE = "━" * 60
 MAX_WAIT = 60.0  # longest sleep: notices an outside .env change within a minute
 ENV_CHECK_EVERY = 1.0  # get_token stats .env at most once a second
 SCRIPT_TIMEOUT = {"get_zoom_token.sh": 120, "update_claude_config.sh": 60, "restart_claude_app.sh": 60}
+# run.sh sets this to get_zoom_token.sh's exit code before it execs the server: a failure there
+# counts as the monitor's first failure, so the monitor does not send a second request at once.
+STARTUP_EXIT_VAR = "ZOOM_STARTUP_FETCH_EXIT"
 GET_EXIT_MEANING = {
     1: "the token request failed",
     2: "configuration error",
@@ -105,6 +111,71 @@ def _int_or_none(value) -> int | None:
         return int(str(value).strip())
     except (TypeError, ValueError):
         return None
+
+
+def env_file_path(setting: str | None) -> Path:
+    """ZOOM_ENV_FILE as the scripts read it (scripts/lib/common.sh: zoom_root_path): unset or empty
+    means <project root>/.env, and a relative path is taken from the project root, never from $PWD
+    (else `make monitor`, run.sh and the scripts could each read a different file)."""
+    if not setting:
+        return ROOT / ".env"
+    if re.match(r"[A-Za-z]:[\\/]", setting):  # a Windows drive path (Git Bash), as the scripts allow
+        return Path(setting)
+    path = Path(setting)
+    return path if path.is_absolute() else ROOT / path
+
+
+_running: dict[int, subprocess.Popen] = {}  # kit scripts running now, by pid (= their process group)
+_running_lock = threading.Lock()
+
+
+def run_script(argv, *, timeout=None, check=False, capture_output=False, **kw):
+    """subprocess.run for the kit's scripts, but in a process group of their own: on a timeout
+    the whole group is killed (subprocess.run would kill only the bash script and leave its curl
+    child running). Same arguments and result as subprocess.run."""
+    if capture_output:
+        kw["stdout"] = kw["stderr"] = subprocess.PIPE
+    kw["start_new_session"] = True
+    with subprocess.Popen(argv, **kw) as proc:
+        with _running_lock:
+            _running[proc.pid] = proc
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except BaseException as exc:  # the timeout, or an interrupt while we wait
+            _kill_group(proc, signal.SIGKILL)
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                raise
+            try:
+                out, err = proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:  # a grandchild left the group and holds the pipes
+                out = err = None
+            raise subprocess.TimeoutExpired(argv, timeout, out, err) from None
+        finally:
+            with _running_lock:
+                _running.pop(proc.pid, None)
+    res = subprocess.CompletedProcess(argv, proc.returncode, out, err)
+    if check:
+        res.check_returncode()
+    return res
+
+
+def _kill_group(proc: subprocess.Popen, sig: int) -> None:
+    # Only while the leader is our unreaped child: its pid (= the group id) cannot have been reused.
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+
+
+def stop_running_scripts() -> None:
+    """SIGTERM the kit scripts still running (their groups: curl too). Being in groups of their own,
+    they would not get the signal that stops this process's group; stop() and exit call this."""
+    with _running_lock:
+        procs = list(_running.values())
+    for proc in procs:
+        _kill_group(proc, signal.SIGTERM)
+
+
+atexit.register(stop_running_scripts)
 
 
 # --------------------------------------------------------------------------- settings
@@ -235,12 +306,15 @@ class TokenMonitor:
     """
 
     def __init__(self, env_file=None, scripts_dir=None, *, settings=None, clock=time.time,
-                 out=None, run=subprocess.run, launched_by_claude=None):
-        self.env_file = Path(env_file or os.environ.get("ZOOM_ENV_FILE") or ROOT / ".env")
+                 out=None, run=run_script, launched_by_claude=None):
+        # An explicit path is the caller's (relative to its $PWD); ZOOM_ENV_FILE follows the scripts'
+        # rule. Either way the scripts get an absolute path, so both sides read the same file.
+        self.env_file = Path(env_file).absolute() if env_file else env_file_path(
+            os.environ.get("ZOOM_ENV_FILE"))
         self.scripts_dir = Path(scripts_dir or ROOT / "scripts")
         self._clock = clock
         self._out = out
-        self._run = run
+        self._run = run or run_script
         self._launched_by_claude = launched_by_claude  # None: detected when first needed
 
         self._token: str | None = None
@@ -266,10 +340,13 @@ class TokenMonitor:
         self.settings = settings or Settings.from_env(os.environ, file_values)
         self.threshold = self.settings.threshold
         self._load(file_values)
-        claims = jwt_claims(self._token)
-        lifetime = _int_or_none(claims.get("exp")), _int_or_none(claims.get("iat"))
-        # Zoom's tokens live an hour; a JWT's exp - iat tells us better when present.
-        self._apply_clamp(lifetime[0] - lifetime[1] if None not in lifetime else 3600)
+        # Zoom's tokens live an hour; the JWT's exp - iat tells us better when present.
+        warning = self._apply_clamp(self._lifetime() or 3600)
+        if warning:
+            self._emit(warning)
+        startup_exit = _int_or_none(os.environ.pop(STARTUP_EXIT_VAR, None))
+        if startup_exit:
+            self._startup_failure(startup_exit)
 
     # ----------------------------------------------------------------- public API
 
@@ -290,9 +367,13 @@ class TokenMonitor:
         with self._refresh_lock:
             if self._refresh_gen != gen:  # a refresh finished while we waited
                 return self._token if self._last_refresh_ok and self._token != bad_token else None
-            self._check_env(self._clock(), force=True)
+            self._check_env(self._clock(), force=True)  # a valid new token there also re-enables
             if self._token and self._token != bad_token:
                 return self._token
+            if not self.auto_refresh_enabled:
+                # Disabled after max failures: Zoom already rejected these credentials (or the
+                # endpoint kept failing); only a token from outside (get_zoom_token.sh -f) helps.
+                return None
             if self._clock() < self._retry_at:  # cooldown: no token request storm
                 return None
             ok = self._refresh_locked(
@@ -321,6 +402,7 @@ class TokenMonitor:
 
     def stop(self) -> None:
         self._stop.set()
+        stop_running_scripts()  # a refresh in flight ends now, not after its own timeouts
         if self._thread and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._thread = None
@@ -409,14 +491,22 @@ class TokenMonitor:
             self._emit(why)
             self._emit("📝 Running: get_zoom_token.sh")
             args = ["-f"] if force else ["-t", str(self.threshold)]
+            started = self._clock()
             out = self._script("get_zoom_token.sh", args)
-            fetched = False
+            fetched = no_request = False
             for line in out.splitlines():
                 if line.startswith("📋"):
                     fetched = True
                     self._emit(line)
                 elif line.startswith("✅ Token still valid"):  # another process refreshed first
+                    no_request = "no request made" in line
                     self._emit(line)
+            # "No request made" is the kit's own word (exit 0 and its `✅ Token still valid ...; no
+            # request made` line): it decides under its lock beside .env, so only it knows. Comparing
+            # .env before and after the run cannot tell: when two monitors cross together, the other
+            # one's new token lands in .env while our run waits on that lock, so .env changes during a
+            # run that requested nothing. Without either line we assume a request (the full sequence).
+            no_request = no_request and not fetched
             self._emit("🔄 Loading new token from .env")
             values = self._read_env_file()
             with self._state_lock:
@@ -429,13 +519,22 @@ class TokenMonitor:
                 self._emit(f"✅ Token unchanged: {mask(self._token)}")
             else:
                 self._emit(f"✅ Token updated: {mask(old_token)} → {mask(self._token)}")
-            if fetched:
-                self._apply_clamp(left)
+            # The clamp needs the token's lifetime, never the time left (a token another process
+            # fetched a while ago has less left than it lived): the JWT's exp - iat, else,
+            # when our own run fetched it, expires_at - the time the run started (about expires_in).
+            lifetime = self._lifetime() or (self._expires_at - int(started) if fetched else None)
+            clamp_warning = self._apply_clamp(lifetime)
             ok = True
-            self._claude_steps()
+            skip = None
+            if no_request:
+                skip = ("another process refreshed the token" if self._token != old_token
+                        else "the token did not change")
+            self._claude_steps(skip)
             self._emit("✅ Token refresh complete! New token is now active.")
             self._emit(format_status(self._expires_at, self._clock()))
             self._emit(RULE)
+            if clamp_warning:  # after the block, which keeps its fixed lines
+                self._emit(clamp_warning)
         except _StepFailed as failure:
             self._failed(failure, old_token, old_exp)
         finally:
@@ -451,8 +550,13 @@ class TokenMonitor:
             self._retry_at = self._clock() + self.settings.cooldown if stuck else float("-inf")
         return ok
 
-    def _claude_steps(self) -> None:
-        """Steps 3 and 4. The new token is already in use; a failure here is a warning only."""
+    def _claude_steps(self, skip_restart: str | None = None) -> None:
+        """Steps 3 and 4. The new token is already in use; a failure here is a warning only.
+
+        skip_restart: why not to restart Claude although the config was updated — the kit made no
+        request because another process had just refreshed (and restarted Claude) already.
+        The config update still runs: cheap, idempotent, and it makes sure this config has the token.
+        """
         self._emit("⚙️  Running: update_claude_config.sh")
         try:
             self._script("update_claude_config.sh", [])
@@ -460,7 +564,9 @@ class TokenMonitor:
             self._emit(f"⚠️  {failure.step} failed ({failure.detail}); Claude Desktop's config keeps the "
                        "old token. The server itself uses the new one.")
             return
-        if self._is_launched_by_claude():
+        if skip_restart:
+            self._emit(f"🚀 Skipped: restart_claude_app.sh ({skip_restart})")
+        elif self._is_launched_by_claude():
             self._emit("🚀 Skipped: restart_claude_app.sh (this server was launched by Claude Desktop; "
                        "restarting it would stop the server)")
         elif not self.settings.restart_claude:
@@ -478,9 +584,7 @@ class TokenMonitor:
         with self._state_lock:
             self._token, self._expires_at = old_token, old_exp
             self._env_sig = self._stat_env()
-        self.failures += 1
         now = self._clock()
-        self._retry_at = now + self.settings.cooldown
         self._emit(f"⚠️  Token refresh failed at {failure.step}: {failure.detail}.")
         left = seconds_left(old_exp, now)
         if left is not None and left > 0:
@@ -489,6 +593,15 @@ class TokenMonitor:
         else:
             self._emit("   Nothing was changed; there is no valid token, so Zoom calls fail until a "
                        "refresh succeeds.")
+        self._count_failure(now)
+        self._emit(RULE)
+
+    def _count_failure(self, now: float) -> None:
+        """One more consecutive failure: start the cooldown; disable at the max (said once)."""
+        self.failures += 1
+        self._retry_at = now + self.settings.cooldown
+        if not self.auto_refresh_enabled:
+            return  # already disabled and said so: no second CRITICAL pair
         if self.failures >= self.settings.max_failures:
             self.auto_refresh_enabled = False
             self._emit("❌ CRITICAL: Max refresh failures reached. Auto-refresh disabled.")
@@ -496,7 +609,15 @@ class TokenMonitor:
         else:
             self._emit(f"🔁 Next attempt in {format_duration(self.settings.cooldown)} "
                        f"(failure {self.failures} of {self.settings.max_failures}).")
-        self._emit(RULE)
+
+    def _startup_failure(self, code: int) -> None:
+        """run.sh's get_zoom_token.sh just failed: that was this server's first attempt. Counting it
+        (and starting the cooldown) keeps the monitor from sending a second request at once — with
+        rejected credentials, two invalid_client requests back to back."""
+        meaning = GET_EXIT_MEANING.get(code)
+        self._emit(f"⚠️  Token refresh failed at get_zoom_token.sh (run.sh, at start): get_zoom_token.sh "
+                   f"exited with code {code}" + (f" — {meaning}" if meaning else "") + ".")
+        self._count_failure(self._clock())
 
     def _script(self, name: str, args: list[str]) -> str:
         """Run a kit script; return its stdout, or raise _StepFailed naming it and its exit code."""
@@ -508,9 +629,10 @@ class TokenMonitor:
         env.pop("ZOOM_TOKEN_EXPIRES_AT", None)
         argv = [str(self.scripts_dir / name), *args]
         try:
+            # A process group of its own: run_script kills all of it (curl too) on a timeout.
             res = self._run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",
                             env=env, stdin=subprocess.DEVNULL, timeout=SCRIPT_TIMEOUT.get(name, 60),
-                            check=False)
+                            check=False, start_new_session=True)
         except subprocess.TimeoutExpired:
             raise _StepFailed(name, None, f"{name} timed out after {SCRIPT_TIMEOUT.get(name, 60)}s") from None
         except OSError as exc:
@@ -532,19 +654,36 @@ class TokenMonitor:
             self._launched_by_claude = detect_launched_by_claude()
         return self._launched_by_claude
 
-    def _apply_clamp(self, lifetime: int | None) -> None:
-        """A threshold at or above the token's lifetime would refresh forever: use half the lifetime."""
+    def _lifetime(self) -> int | None:
+        """The current token's lifetime from its JWT: exp - iat (exp: else ZOOM_TOKEN_EXPIRES_AT);
+        None when unknown. The JWT's own exp, not .env's expiry, when it has one: the two agree for
+        a token the kit wrote, and a hand-edited expiry (tests shorten it) must not shrink the lifetime."""
+        claims = jwt_claims(self._token)
+        iat = _int_or_none(claims.get("iat"))
+        exp = _int_or_none(claims.get("exp"))
+        exp = self._expires_at if exp is None else exp
+        if iat is None or exp is None:
+            return None
+        return exp - iat
+
+    def _apply_clamp(self, lifetime: int | None) -> str | None:
+        """A threshold at or above the token's lifetime would refresh forever: use half the lifetime.
+
+        Returns the warning to print (once per lifetime seen), or None; the caller prints it where
+        it does not break up a refresh block.
+        """
         if not lifetime or lifetime <= 0:
-            return
+            return None
         wanted = self.settings.threshold
         if wanted >= lifetime:
             self.threshold = max(lifetime // 2, 1)
             if self._clamp_warned_for != lifetime:
                 self._clamp_warned_for = lifetime
-                self._emit(f"⚠️  ZOOM_AUTO_REFRESH_THRESHOLD={wanted} is not below the token lifetime "
-                           f"({lifetime}s); using {self.threshold}s instead.")
-        elif self.threshold != wanted and wanted < lifetime:
+                return (f"⚠️  ZOOM_AUTO_REFRESH_THRESHOLD={wanted} is not below the token lifetime "
+                        f"({lifetime}s); using {self.threshold}s instead.")
+        elif self.threshold != wanted:
             self.threshold = wanted
+        return None
 
     # ----------------------------------------------------------------- .env
 
@@ -599,6 +738,9 @@ class TokenMonitor:
             self._emit(f"✅ New token found in .env: {mask(old)} → {mask(new)}. "
                        "Failure count reset; auto-refresh re-enabled.")
             self._emit(format_status(exp, now))
+            # That was a status line: the next periodic one is a full interval away (else run_once's
+            # display tick in this same pass would print it a second time).
+            self._next_display = now + self.settings.display_interval
         else:
             self._emit(f"🔄 New token loaded from .env: {mask(old)} → {mask(new)}")
 

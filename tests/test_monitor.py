@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from dotenv import dotenv_values
 
 import token_monitor as tm
 from token_monitor import RULE, Settings, SettingsError, TokenMonitor, format_status
@@ -56,36 +57,84 @@ def write_env(path, token, expires_at, extra="ZOOM_ACCOUNT_ID=acct\n"):
 
 
 class Kit:
-    """A fake `run` that plays the four scripts; records every call."""
+    """A fake `run` that plays the four scripts; records every call.
 
-    def __init__(self, env_file, clock, ttl=3600):
-        self.env_file, self.clock, self.ttl = env_file, clock, ttl
+    get_zoom_token.sh writes a new token into .env (or fails, or plays "another process refreshed
+    first"); update_claude_config.sh writes the .env token into `config`, as the real one does.
+    """
+
+    OTHER = "other"  # a get_codes entry: another process refreshed; this run made no request
+
+    def __init__(self, env_file, clock, ttl=3600, config=None):
+        self.env_file, self.clock, self.ttl, self.config = env_file, clock, ttl, config
         self.calls: list[list[str]] = []
-        self.get_codes: list[int] = []  # exit codes for the next get_zoom_token.sh runs (0 = fetch)
+        self.get_codes: list[int | str] = []  # the next get_zoom_token.sh runs (0 = fetch)
         self.codes = {"update_claude_config.sh": 0, "restart_claude_app.sh": 0}
         self.n = 0
         self.gate: threading.Event | None = None  # blocks get_zoom_token.sh while set up
+        self.token = lambda now, n: jwt(now + self.ttl, now, f"new{n}")  # what a fetch writes
 
     def names(self):
         return [os.path.basename(c[0]) for c in self.calls]
 
     def __call__(self, argv, **kw):
         assert kw.get("stdin") is subprocess.DEVNULL and kw.get("capture_output")
+        assert kw.get("start_new_session") is True  # a group of its own, killed whole on a timeout
         assert "ZOOM_ACCESS_TOKEN" not in kw["env"]
+        assert os.path.isabs(kw["env"]["ZOOM_ENV_FILE"])
         self.calls.append(list(argv))
         name = os.path.basename(argv[0])
         if name == "get_zoom_token.sh":
             if self.gate is not None:
                 self.gate.wait(5)
             code = self.get_codes.pop(0) if self.get_codes else 0
+            if code == self.OTHER:  # the other monitor's token is in .env when our run gets the lock
+                self.n += 1
+                now = int(self.clock())
+                write_env(self.env_file, self.token(now, self.n), now + self.ttl)
+                said = f"✅ Token still valid for {tm.format_duration(self.ttl)}; no request made\n"
+                return subprocess.CompletedProcess(argv, 0, said, "")
             if code:
                 return subprocess.CompletedProcess(argv, code, "", f"ERROR: token request failed ({code})\n")
             self.n += 1
             now = int(self.clock())
-            write_env(self.env_file, jwt(now + self.ttl, now, f"new{self.n}"), now + self.ttl)
+            write_env(self.env_file, self.token(now, self.n), now + self.ttl)
             return subprocess.CompletedProcess(
                 argv, 0, "📋 Token fetched successfully\n🔄 eyJz...old → eyJz...new\n", "")
-        return subprocess.CompletedProcess(argv, self.codes[name], "some chatter\n", "")
+        code = self.codes[name]
+        if name == "update_claude_config.sh" and code == 0 and self.config is not None:
+            token = dotenv_values(self.env_file)["ZOOM_ACCESS_TOKEN"]
+            entry = {"env": {"ZOOM_ACCESS_TOKEN": token}}
+            self.config.write_text(json.dumps({"mcpServers": {"zoom": entry}}))
+        return subprocess.CompletedProcess(argv, code, "some chatter\n", "")
+
+
+class CountingLock:
+    """Wraps the monitor's refresh lock; counts (thread-safely) the callers that reached it."""
+
+    def __init__(self, lock):
+        self.lock, self.waiting, self._count = lock, 0, threading.Lock()
+
+    def __enter__(self):
+        with self._count:
+            self.waiting += 1
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc):
+        return self.lock.__exit__(*exc)
+
+    def acquire(self, *a, **k):
+        return self.lock.acquire(*a, **k)
+
+    def release(self):
+        return self.lock.release()
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.001)  # polling a condition with a deadline, not synchronising by sleeping
 
 
 @pytest.fixture
@@ -93,7 +142,7 @@ def setup(tmp_path):
     clock = Clock()
     env_file = tmp_path / ".env"
     write_env(env_file, jwt(T0 + 1000, T0 - 2600, "old"), T0 + 1000)
-    kit = Kit(env_file, clock)
+    kit = Kit(env_file, clock, config=tmp_path / "claude.json")
     out = io.StringIO()
 
     def make(settings=None, launched_by_claude=False, **kw):
@@ -261,6 +310,7 @@ def test_the_refresh_sequence_exact_lines_in_order(setup):
                          [str(m.scripts_dir / "update_claude_config.sh")],
                          [str(m.scripts_dir / "restart_claude_app.sh"), "--if-running"]]
     assert m.status()["state"] == "fresh" and m.failures == 0
+    assert json.loads(kit.config.read_text())["mcpServers"]["zoom"]["env"]["ZOOM_ACCESS_TOKEN"] == new
     # the script's own `🔄 old → new` line and chatter are not shown
     assert not any("eyJz...old" in line or "chatter" in line for line in got)
     # no display line right after the block (it ended with the status); the next one an interval on
@@ -285,7 +335,7 @@ def test_no_token_is_fetched_at_once(setup, tmp_path):
 
 def test_failure_while_valid_changes_nothing(setup, tmp_path):
     clock, env_file, kit, out, make = setup
-    config = tmp_path / "claude.json"
+    config = kit.config  # the fake update_claude_config.sh writes it when run (see the sequence test)
     config.write_text('{"mcpServers": {}}')
     before = env_file.read_bytes(), config.read_bytes()
     kit.get_codes = [1]
@@ -521,14 +571,15 @@ def test_handle_unauthorized_is_single_flight(setup):
     clock, _env, kit, out, make = setup
     m = make()
     bad = m.get_token()
+    m._refresh_lock = CountingLock(m._refresh_lock)
     kit.gate = threading.Event()
     results = []
     threads = [threading.Thread(target=lambda: results.append(m.handle_unauthorized(bad))) for _ in range(8)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 5
-    while not kit.calls and time.monotonic() < deadline:
-        time.sleep(0.001)
+    # Hold the refresh until all 8 callers reached the lock: 1 is refreshing, 7 wait for it. So the
+    # 7 get their token from that one refresh, not from .env after it (which they never reload).
+    wait_until(lambda: kit.calls and m._refresh_lock.waiting == 8)
     kit.gate.set()
     for t in threads:
         t.join(5)
@@ -576,16 +627,66 @@ def test_never_writes_to_stdout(setup, capsys):
     assert m.get_token() not in captured.err
 
 
-def test_a_successful_refresh_after_a_401_re_enables_auto_refresh(setup):
+def test_a_successful_refresh_after_a_401_re_enables_after_a_failure(setup):
     clock, _env, kit, out, make = setup
-    kit.get_codes = [1, 1, 1]
+    kit.get_codes = [1, 1]
     m = make()
-    drive(m, clock, T0 + 761)
-    assert not m.auto_refresh_enabled and m.failures == 3
+    drive(m, clock, T0 + 731)
+    assert m.auto_refresh_enabled and m.failures == 2
     assert m.handle_unauthorized(m.get_token()) is None  # still in the cooldown
     clock.t += 30
     assert m.handle_unauthorized(m.get_token()) is not None
     assert m.auto_refresh_enabled and m.failures == 0
+
+
+def test_once_disabled_a_401_only_reloads_env(setup):
+    """Zoom already rejected these credentials: no token request per 401, no count past the max,
+    no second CRITICAL pair; a token from outside (get_zoom_token.sh -f) recovers."""
+    clock, env_file, kit, out, make = setup
+    kit.get_codes = [3, 3, 3]
+    m = make()
+    drive(m, clock, T0 + 761)
+    assert not m.auto_refresh_enabled and m.failures == 3 and kit.names() == ["get_zoom_token.sh"] * 3
+    lines(out)
+    bad = m.get_token()
+    for _ in range(5):
+        clock.t += 31  # past every cooldown
+        assert m.handle_unauthorized(bad) is None
+    assert kit.names() == ["get_zoom_token.sh"] * 3
+    assert m.status()["consecutive_failures"] == 3
+    assert not any("CRITICAL" in line or "Running" in line for line in lines(out))
+    new = jwt(int(clock.t) + 3600, int(clock.t), "hand")
+    write_env(env_file, new, int(clock.t) + 3600)  # someone ran get_zoom_token.sh -f
+    assert m.handle_unauthorized(bad) == new
+    assert m.auto_refresh_enabled and m.failures == 0 and kit.names() == ["get_zoom_token.sh"] * 3
+    assert lines(out)[0].endswith("Failure count reset; auto-refresh re-enabled.")
+
+
+def test_critical_pair_only_on_the_transition_to_disabled(setup):
+    clock, _env, _kit, out, make = setup
+    m = make(Settings(max_failures=1))
+    m._count_failure(clock.t)
+    m._count_failure(clock.t)  # a late failure while disabled says nothing new
+    got = lines(out)
+    assert got == ["❌ CRITICAL: Max refresh failures reached. Auto-refresh disabled.",
+                   "To recover, run: ./scripts/get_zoom_token.sh -f"]
+
+
+def test_status_line_once_after_an_outside_recovery_on_a_display_tick(setup):
+    clock, env_file, kit, out, make = setup
+    kit.get_codes = [1, 1, 1]
+    m = make()
+    drive(m, clock, T0 + 761)
+    assert not m.auto_refresh_enabled
+    lines(out)
+    clock.t = T0 + 780  # a display tick (every 60 s from T0)
+    new = jwt(T0 + 780 + 3600, T0 + 780, "hand")
+    write_env(env_file, new, T0 + 780 + 3600)
+    assert m.run_once() == T0 + 840  # the next display a full interval after the recovery's line
+    got = lines(out)
+    status = [line for line in got if line.startswith("🔑")]
+    assert status == ["🔑 Token Status: ✅ Expires in 1h 0m 0s (at 9:13:00 AM)"]
+    assert len(got) == 2
 
 
 def test_concurrent_401s_share_one_failed_refresh_even_without_cooldown(setup):
@@ -594,28 +695,197 @@ def test_concurrent_401s_share_one_failed_refresh_even_without_cooldown(setup):
     m = make(Settings(cooldown=0, max_failures=100))
     bad = m.get_token()
 
-    class CountingLock:  # tells the test when every caller is waiting for the refresh
-        def __init__(self, lock):
-            self.lock, self.waiting = lock, 0
-
-        def __enter__(self):
-            self.waiting += 1
-            return self.lock.__enter__()
-
-        def __exit__(self, *exc):
-            return self.lock.__exit__(*exc)
-
     m._refresh_lock = CountingLock(m._refresh_lock)
     kit.gate = threading.Event()
     results = []
     threads = [threading.Thread(target=lambda: results.append(m.handle_unauthorized(bad))) for _ in range(8)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 5
-    while (not kit.calls or m._refresh_lock.waiting < 8) and time.monotonic() < deadline:
-        time.sleep(0.001)
+    wait_until(lambda: kit.calls and m._refresh_lock.waiting == 8)
     kit.gate.set()
     for t in threads:
         t.join(5)
     assert results == [None] * 8
     assert kit.names() == ["get_zoom_token.sh"]
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_no_request_made_updates_the_config_but_does_not_restart_claude(setup):
+    """Two monitors crossing together: the other one fetched and restarted Claude; our kit run says
+    `✅ Token still valid ...; no request made`. Load the token, update this config, no restart."""
+    clock, _env, kit, out, make = setup
+    kit.get_codes = [Kit.OTHER]
+    m = make()
+    old = m.get_token()
+    clock.t = T0 + 700
+    m.run_once()
+    got = lines(out)
+    new = m.get_token()
+    assert new != old
+    assert kit.names() == ["get_zoom_token.sh", "update_claude_config.sh"]
+    assert json.loads(kit.config.read_text())["mcpServers"]["zoom"]["env"]["ZOOM_ACCESS_TOKEN"] == new
+    assert len(got) == 12, got
+    assert got[4] == "✅ Token still valid for 1h 0m 0s; no request made"
+    assert got[6] == f"✅ Token updated: {tm.mask(old)} → {tm.mask(new)}"
+    assert got[8] == "🚀 Skipped: restart_claude_app.sh (another process refreshed the token)"
+    assert got[9] == "✅ Token refresh complete! New token is now active." and m.failures == 0
+
+
+def test_a_fetch_without_the_words_restarts_as_before(setup):
+    """Unsure whether a request was made (neither kit line): the full sequence, restart included."""
+    clock, _env, kit, _out, make = setup
+    real = kit.__call__
+
+    def quiet(argv, **kw):
+        res = real(argv, **kw)
+        return subprocess.CompletedProcess(argv, res.returncode, "", res.stderr)
+
+    m = TokenMonitor(kit.env_file, kit.env_file.parent / "scripts", settings=Settings(), clock=clock,
+                     out=io.StringIO(), run=quiet, launched_by_claude=False)
+    clock.t = T0 + 700
+    m.run_once()
+    assert kit.names() == ["get_zoom_token.sh", "update_claude_config.sh", "restart_claude_app.sh"]
+
+
+def test_clamp_after_a_fetch_uses_the_jwt_lifetime_not_the_time_left(setup):
+    """The fetched token was issued 150 s before our clock's now (lifetime 400 s, 250 s left): a
+    300 s threshold is below its lifetime, so no clamp (the time left, 250 s, would have clamped)."""
+    clock, _env, kit, out, make = setup
+    kit.token = lambda now, n: jwt(now + kit.ttl, now - 150, f"new{n}")
+    kit.ttl = 250
+    m = make(Settings(threshold=300))
+    clock.t = T0 + 700
+    m.run_once()
+    assert m.threshold == 300
+    assert not any("ZOOM_AUTO_REFRESH_THRESHOLD" in line for line in lines(out))
+
+
+def test_clamp_warning_comes_after_the_block(setup):
+    clock, env_file, kit, out, make = setup
+    env_file.write_text("ZOOM_ACCESS_TOKEN=opaque-token-without-claims\n")  # lifetime unknown
+    kit.token = lambda now, n: f"opaque-new-token-{n:04d}"  # no JWT: lifetime from the fetch's start
+    kit.ttl = 200
+    m = make(Settings(threshold=300))
+    m.run_once()
+    got = lines(out)
+    assert got[0] == RULE and got[11] == RULE, got
+    assert not any("ZOOM_AUTO_REFRESH_THRESHOLD" in line for line in got[:12])
+    assert got[12:] == ["⚠️  ZOOM_AUTO_REFRESH_THRESHOLD=300 is not below the token lifetime (200s); "
+                        "using 100s instead."]
+    assert m.threshold == 100
+
+
+def test_clamp_at_start_uses_the_jwt_lifetime(setup):
+    clock, env_file, _kit, out, make = setup
+    # issued 1000 s ago, 100 s left: the lifetime is 1100 s (not the 100 s left, not 3600)
+    write_env(env_file, jwt(T0 + 100, T0 - 1000), T0 + 100)
+    m = make(Settings(threshold=1100))
+    assert m.threshold == 550
+    assert "lifetime (1100s); using 550s instead." in lines(out)[0]
+    write_env(env_file, jwt(T0 + 100, T0 - 1000), T0 + 100)
+    assert make(Settings(threshold=1099)).threshold == 1099
+
+
+@pytest.mark.parametrize(("code", "max_failures", "tail"), [
+    (3, 3, ["🔁 Next attempt in 30s (failure 1 of 3)."]),
+    (1, 1, ["❌ CRITICAL: Max refresh failures reached. Auto-refresh disabled.",
+            "To recover, run: ./scripts/get_zoom_token.sh -f"]),
+])
+def test_run_sh_failure_counts_as_the_first_one(setup, monkeypatch, code, max_failures, tail):
+    clock, env_file, kit, out, make = setup
+    env_file.write_text("ZOOM_ACCOUNT_ID=a\n")  # no token: without this, the monitor would fetch at once
+    monkeypatch.setenv(tm.STARTUP_EXIT_VAR, str(code))
+    m = make(Settings(max_failures=max_failures))
+    assert tm.STARTUP_EXIT_VAR not in os.environ  # consumed: the scripts and a later monitor never see it
+    got = lines(out)
+    assert got[0].startswith("⚠️  Token refresh failed at get_zoom_token.sh (run.sh, at start): "
+                             f"get_zoom_token.sh exited with code {code} — ")
+    assert got[1:] == tail
+    assert m.failures == 1
+    assert m.run_once() == (T0 + 30 if max_failures > 1 else T0 + 60)  # the cooldown, not at once
+    assert kit.calls == [] and lines(out) == ["🔑 Token Status: ❌ No token"]
+    clock.t = T0 + 30
+    m.run_once()
+    assert kit.names()[:1] == (["get_zoom_token.sh"] if max_failures > 1 else [])
+
+
+def test_run_sh_success_changes_nothing(setup, monkeypatch):
+    clock, _env, kit, out, make = setup
+    monkeypatch.setenv(tm.STARTUP_EXIT_VAR, "0")
+    m = make()
+    assert m.failures == 0 and lines(out) == [] and tm.STARTUP_EXIT_VAR not in os.environ
+
+
+def test_relative_zoom_env_file_is_taken_from_the_project_root(tmp_path, monkeypatch):
+    """As the scripts take it (scripts/lib/common.sh): never from $PWD."""
+    monkeypatch.chdir(tmp_path)
+    assert tm.env_file_path("some/dir/.env") == tm.ROOT / "some/dir/.env"
+    assert tm.env_file_path("/abs/.env") == tm.Path("/abs/.env")
+    assert tm.env_file_path("") == tm.env_file_path(None) == tm.ROOT / ".env"
+    target = tmp_path / "project-env"
+    target.write_text("ZOOM_ACCESS_TOKEN=from-the-right-file-1234\nZOOM_TOKEN_EXPIRES_AT=1900000000\n")
+    monkeypatch.setenv("ZOOM_ENV_FILE", os.path.relpath(target, tm.ROOT))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # where a Path() relative to $PWD would look
+    m = TokenMonitor(settings=Settings(), out=io.StringIO(), run=None)
+    assert m.env_file == tm.ROOT / os.path.relpath(target, tm.ROOT)
+    assert m.get_token() == "from-the-right-file-1234"
+    # an explicit relative path is the caller's, made absolute for the scripts
+    m = TokenMonitor("../project-env", settings=Settings(), out=io.StringIO(), run=None)
+    assert m.env_file == tmp_path / "elsewhere" / ".." / "project-env" and m.env_file.is_absolute()
+
+
+def _dead(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie is dead too
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.timeout(30)
+def test_a_script_timeout_kills_its_children_too(tmp_path, monkeypatch):
+    """A kit script that hangs in curl: the timeout must end curl as well, not the bash script only."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    pidfile = tmp_path / "child.pid"
+    script = scripts / "get_zoom_token.sh"
+    # the child stands in for curl; it would live for a minute
+    script.write_text(f'#!/usr/bin/env bash\nsleep 60 &\necho $! >"{pidfile}"\nwait\n')
+    script.chmod(0o755)
+    monkeypatch.setitem(tm.SCRIPT_TIMEOUT, "get_zoom_token.sh", 1)
+    out = io.StringIO()
+    m = TokenMonitor(tmp_path / ".env", scripts, settings=Settings(), out=out, launched_by_claude=False)
+    m.run_once()
+    assert "get_zoom_token.sh timed out after 1s" in out.getvalue()
+    child = int(pidfile.read_text())
+    wait_until(lambda: _dead(child), timeout=5)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.timeout(60)
+def test_stop_ends_a_script_in_flight(tmp_path, monkeypatch):
+    """Kit scripts run in groups of their own, so the signal that stops the server's group misses
+    them: stop() (and exit) must end them, curl included."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    pidfile = tmp_path / "child.pid"
+    script = scripts / "get_zoom_token.sh"
+    script.write_text(f'#!/usr/bin/env bash\nsleep 60 &\necho $! >"{pidfile}.tmp"\n'
+                      f'mv "{pidfile}.tmp" "{pidfile}"\nwait\n')
+    script.chmod(0o755)
+    monkeypatch.setitem(tm.SCRIPT_TIMEOUT, "get_zoom_token.sh", 30)
+    m = TokenMonitor(tmp_path / ".env", scripts, settings=Settings(), out=io.StringIO(),
+                     launched_by_claude=False)
+    worker = threading.Thread(target=m.run_once)
+    worker.start()
+    wait_until(pidfile.exists)
+    child = int(pidfile.read_text())
+    t0 = time.monotonic()
+    m.stop()
+    worker.join(10)
+    assert not worker.is_alive() and time.monotonic() - t0 < 5
+    wait_until(lambda: _dead(child), timeout=5)
