@@ -258,3 +258,64 @@ EOF
   run env -i HOME="$HOME" PATH=/usr/bin:/bin TZ=UTC ZOOM_FAKE_NOW=$T0 "$SCRIPTS/check_zoom_token.sh"
   assert_success "🔑 Token Status: ✅ Expires in 1h 0m 0s (at 9:00:00 AM)"
 }
+
+# --- review fixes -----------------------------------------------------------------
+
+@test "the help names exit 2 as a usage or configuration error" {
+  run "$SCRIPTS/check_zoom_token.sh" --help
+  assert_success
+  assert_line "  2  usage or configuration error (a bad option or setting, an unreadable .env)"
+}
+
+@test "a bad ZOOM_TOKEN_THRESHOLD (environment or .env) is a configuration error: exit 2, no usage" {
+  env_with 3600
+  ZOOM_TOKEN_THRESHOLD=1m run --separate-stderr "$SCRIPTS/check_zoom_token.sh"
+  assert_status 2
+  refute_output
+  assert_equal "ERROR: ZOOM_TOKEN_THRESHOLD must be a whole number of seconds (got '1m'); fix it in $ENV_FILE or the environment" "$stderr"
+  write_env "ZOOM_ACCESS_TOKEN=$TOKEN" "ZOOM_TOKEN_EXPIRES_AT=$((T0 + 3600))" "ZOOM_TOKEN_THRESHOLD=-5"
+  run --separate-stderr "$SCRIPTS/check_zoom_token.sh"
+  assert_status 2
+  assert_equal "ERROR: ZOOM_TOKEN_THRESHOLD must be a whole number of seconds (got '-5'); fix it in $ENV_FILE or the environment" "$stderr"
+  # a bad -t stays a usage error
+  run --separate-stderr "$SCRIPTS/check_zoom_token.sh" -t 1m
+  assert_status 2
+  case $stderr in "ERROR: the threshold must be a whole number of seconds (got '1m')"$'\n'"Usage: check_zoom_token.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "combined short flags (-vt 300, -t301) and -- are accepted" {
+  env_with 301
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" -vt 300
+  assert_success
+  assert_line "   Threshold:  300s"
+  ZOOM_FAKE_NOW=$T0 run "$SCRIPTS/check_zoom_token.sh" -t301 --json --
+  assert_status 1
+  assert_output "{\"state\":\"expiring\",\"expires_at\":$((T0 + 301)),\"seconds_left\":301}"
+  run --separate-stderr "$SCRIPTS/check_zoom_token.sh" -- --json
+  assert_status 2
+  case $stderr in "ERROR: unexpected argument: --json"$'\n'"Usage: check_zoom_token.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "through a symlinked scripts folder, the project root is the real one" {
+  env_with 3600
+  mkdir -p "$BATS_TEST_TMPDIR/x"
+  ln -s "$SCRIPTS" "$BATS_TEST_TMPDIR/x/zs"
+  cd /
+  ZOOM_FAKE_NOW=$T0 run "$BATS_TEST_TMPDIR/x/zs/check_zoom_token.sh" -v
+  assert_success
+  assert_line "   Env file:   $PROJECT/.env"
+  # and a ".." after the link (x/zs/.. is the project, not x)
+  ZOOM_FAKE_NOW=$T0 run "$BATS_TEST_TMPDIR/x/zs/../scripts/check_zoom_token.sh" -v
+  assert_success
+  assert_line "   Env file:   $PROJECT/.env"
+}
+
+@test "test hooks in .env are ignored: ZOOM_FAKE_NOW there does not fake the clock" {
+  write_env "ZOOM_ACCESS_TOKEN=$TOKEN" "ZOOM_TOKEN_EXPIRES_AT=1000" "ZOOM_FAKE_NOW=500"
+  run "$SCRIPTS/check_zoom_token.sh"
+  assert_status 1
+  case $output in "🔑 Token Status: ❌ Expired "*) ;; *) flunk "output: $output" ;; esac
+  # the environment's still works
+  ZOOM_FAKE_NOW=500 run "$SCRIPTS/check_zoom_token.sh" --json
+  assert_success '{"state":"expiring","expires_at":1000,"seconds_left":500}'
+}

@@ -281,17 +281,35 @@ path_without() {
   assert_no_secrets
 }
 
-@test "a token in its last 5 minutes: ❌ critical, no request without --online" {
+@test "a token in its last 5 minutes, beyond the threshold: ⚠️ (not a failure), no request without --online" {
   install_config
   token=$(sim_valid_token)
   write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=$token" "ZOOM_TOKEN_EXPIRES_AT=$((ZOOM_FAKE_NOW + 200))"
   before=$(sim_token_requests)
   cd "$PROJECT"
   run "$SCRIPTS/doctor.sh"
-  assert_status 1
-  assert_line "❌ token expires in 3m 20s (critical)"
-  assert_fix "❌ token expires in" "./scripts/get_zoom_token.sh -f"
+  assert_success
+  assert_line "⚠️  token expires in 3m 20s (under 5 minutes; it is refreshed within ZOOM_TOKEN_THRESHOLD, 60s)"
+  assert_fix "⚠️  token expires in" "./scripts/get_zoom_token.sh -f   # to refresh it now"
+  refute_output_contains "❌"
   assert_equal "$before" "$(sim_token_requests)"
+}
+
+@test "a token within ZOOM_TOKEN_THRESHOLD needs a refresh: ❌ with get_zoom_token.sh -f" {
+  install_config
+  token=$(sim_valid_token)
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=$token" "ZOOM_TOKEN_EXPIRES_AT=$((ZOOM_FAKE_NOW + 45))"
+  cd "$PROJECT"
+  run "$SCRIPTS/doctor.sh"
+  assert_status 1
+  assert_line "❌ token expires in 45s (within ZOOM_TOKEN_THRESHOLD, 60s: it needs a refresh)"
+  assert_fix "❌ token expires in" "./scripts/get_zoom_token.sh -f"
+  # the kit's threshold, whatever the state: 10 minutes left with a 15-minute threshold
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=$token" "ZOOM_TOKEN_EXPIRES_AT=$((ZOOM_FAKE_NOW + 600))" \
+    "ZOOM_TOKEN_THRESHOLD=900"
+  run "$SCRIPTS/doctor.sh"
+  assert_status 1
+  assert_line "❌ token expires in 10m 0s (within ZOOM_TOKEN_THRESHOLD, 900s: it needs a refresh)"
 }
 
 @test "a token expiring within 15 minutes is still ✅" {
@@ -390,6 +408,16 @@ path_without() {
   case $fix in "    fix: "*"$CONFIG   # repair the JSON, then: "*"make install-claude") ;; *) flunk "unexpected fix: $fix" ;; esac
 }
 
+@test "a config holding two JSON documents is not valid: ❌, as update_claude_config.sh refuses it" {
+  all_green
+  cat "$CONFIG" "$CONFIG" >"$CONFIG.two"
+  mv "$CONFIG.two" "$CONFIG"
+  run "$SCRIPTS/doctor.sh"
+  assert_status 1
+  assert_output_contains "❌ Claude Desktop config is not valid JSON: $CONFIG (jq: error"
+  assert_output_contains "it holds 2 JSON documents, not one object)"
+}
+
 @test "invalid config JSON with a good backup: the fix restores it" {
   all_green
   cp "$CONFIG" "$CONFIG.bak"
@@ -484,4 +512,58 @@ path_without() {
   assert_output_contains "✅ Claude Desktop is running"
   grep -q '^tasklist ' "$STUB_LOG" || flunk "tasklist was not called: $(cat "$STUB_LOG")"
   ! grep -q '^pgrep' "$STUB_LOG" || flunk "pgrep was called on Windows"
+}
+
+# ------------------------------------------------------------- review fixes
+
+@test "--online keeps the token endpoint's answer in memory: nothing with a token under TMPDIR" {
+  all_green
+  export TMPDIR=$BATS_TEST_TMPDIR/tmp LEAK_LOG=$BATS_TEST_TMPDIR/leaks
+  mkdir -p "$TMPDIR"
+  : >"$LEAK_LOG"
+  # a curl that, once the real one has answered, looks for the answer on disk
+  {
+    printf '#!/usr/bin/env bash\n'
+    printf '%q "$@"; rc=$?\n' "$REAL_CURL"
+    printf 'grep -rl access_token "$TMPDIR" >>"$LEAK_LOG" 2>/dev/null\n'
+    printf 'exit "$rc"\n'
+  } >"$STUB_BIN/curl"
+  chmod +x "$STUB_BIN/curl"
+  run "$SCRIPTS/doctor.sh" --online
+  assert_success
+  assert_line "✅ token endpoint reachable, credentials accepted ($SIM_URL/oauth/token; the test token was not saved)"
+  [ ! -s "$LEAK_LOG" ] || flunk "the token endpoint's answer was written to: $(cat "$LEAK_LOG")"
+}
+
+@test "the user's ~/.curlrc is not read by the endpoint check (-q first)" {
+  unset CURL_HOME
+  all_green
+  install_curl_wrapper
+  printf '%s\n' include "trace-ascii = $HOME/curl-trace.txt" >"$HOME/.curlrc"
+  run "$SCRIPTS/doctor.sh" --online
+  assert_success
+  assert_line "✅ token endpoint reachable, credentials accepted ($SIM_URL/oauth/token; the test token was not saved)"
+  [ ! -e "$HOME/curl-trace.txt" ] || flunk "curl read ~/.curlrc and traced the request"
+  case $(head -n 1 "$CURL_ARGV_LOG") in "curl -q "*) ;; *) flunk "argv: $(cat "$CURL_ARGV_LOG")" ;; esac
+}
+
+@test "a lock file missing: ❌ naming it, and the other checks still run" {
+  all_green
+  rm "$PROJECT/requirements-dev.txt"
+  cd "$PROJECT"
+  run "$SCRIPTS/doctor.sh"
+  assert_status 1
+  assert_output_contains "but the lock file requirements-dev.txt is missing or unreadable"
+  assert_fix "❌ Python " "git checkout -- requirements-dev.txt && make setup"
+  assert_line "✅ credentials set: ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET"
+  assert_line "❌ 1 check failed: run its fix, then make doctor"
+}
+
+@test "-- is accepted; an operand after it is not" {
+  all_green
+  run "$SCRIPTS/doctor.sh" --
+  assert_success
+  run --separate-stderr "$SCRIPTS/doctor.sh" -- --online
+  assert_status 2
+  case $stderr in "ERROR: unexpected argument: --online"$'\n'"Usage: doctor.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
 }

@@ -207,6 +207,8 @@ matrix_case() {
     fi
     run --separate-stderr "$SCRIPTS/get_zoom_token.sh"
     [ "$status" -ne 0 ] || flunk "$fault: expected a failure"
+    # an abandoned slow request is logged once answered: wait, or a later test would count it
+    case $fault in *slow*) wait_until 10 '[ "$(token_requests)" -ge 1 ]' ;; esac
     if ! printf '%s\n' "$stderr" | grep -Eiq 'try again|retry|check |run .*get_zoom_token'; then
       bad="$bad"$'\n'"  $fault -> $stderr"
     fi
@@ -257,15 +259,16 @@ as_nobody() {
   chmod 000 "$PUB/.env"
   cp "$PUB/.env" "$BATS_TEST_TMPDIR/env.before"
   as_nobody true || skip "cannot drop privileges to nobody here"
+  want="ERROR: cannot read $PUB/.env; check its owner and mode (chmod 600 $PUB/.env)"
   run --separate-stderr as_nobody "$PUB/scripts/get_zoom_token.sh" -f
   assert_status 2
-  assert_equal "ERROR: cannot read $PUB/.env" "$stderr"
+  assert_equal "$want" "$stderr"
   run --separate-stderr as_nobody "$PUB/scripts/check_zoom_token.sh"
   assert_status 2
-  assert_equal "ERROR: cannot read $PUB/.env" "$stderr"
+  assert_equal "$want" "$stderr"
   run --separate-stderr as_nobody env "CLAUDE_CONFIG_FILE=$PUB/c.json" "$PUB/scripts/update_claude_config.sh" --install
   assert_status 2
-  assert_equal "ERROR: cannot read $PUB/.env" "$stderr"
+  assert_equal "$want" "$stderr"
   assert_equal 0 "$(token_requests)"
   assert_same_file "$PUB/.env" "$BATS_TEST_TMPDIR/env.before"
   [ ! -e "$PUB/c.json" ] || flunk "a config was written"
@@ -423,6 +426,49 @@ make_read_only() {
   assert_equal "claude_desktop_config.json" "$(ls -A "${CONFIG%/*}")"
 }
 
+# nobody_config MODE: a config owned by nobody, mode MODE, in a folder nobody may write; the
+# kit in a world-traversable copy whose .env (with a token) nobody can read.
+nobody_config() {
+  command -v setpriv >/dev/null || skip "setpriv is not installed"
+  as_nobody true || skip "cannot drop privileges to nobody here"
+  public_project
+  cp -p "$PROJECT/run.sh" "$PUB/"
+  printf '%s\n' "ZOOM_ACCESS_TOKEN=$(sim_valid_token)" "ZOOM_TOKEN_EXPIRES_AT=$(($(now) + 3600))" >"$PUB/.env"
+  chmod 644 "$PUB/.env"
+  CONFIG=$PUB/claude/claude_desktop_config.json
+  a_config "$CONFIG"
+  chown -R 65534:65534 "$PUB/claude"
+  chmod "$1" "$CONFIG"
+  cp -p "$CONFIG" "$BATS_TEST_TMPDIR/config.before"
+}
+
+@test "config read-only for the user (0444, run as nobody): exit 1, says chmod u+w, untouched" {
+  nobody_config 444
+  for opt in '' --install --remove; do
+    run --separate-stderr as_nobody env "CLAUDE_CONFIG_FILE=$CONFIG" "$PUB/scripts/update_claude_config.sh" ${opt:+"$opt"}
+    assert_status 1
+    assert_equal "ERROR: $CONFIG is read-only; chmod u+w it, then run again" "$stderr"
+    assert_same_file "$CONFIG" "$BATS_TEST_TMPDIR/config.before"
+    assert_equal claude_desktop_config.json "$(ls -A "${CONFIG%/*}")"
+  done
+  # the advice works
+  as_nobody chmod u+w "$CONFIG"
+  run as_nobody env "CLAUDE_CONFIG_FILE=$CONFIG" "$PUB/scripts/update_claude_config.sh"
+  assert_success
+  assert_no_restart
+}
+
+@test "config folder read-only for the user (run as nobody): exit 1, names the folder, untouched" {
+  nobody_config 644
+  chown 0:0 "${CONFIG%/*}"
+  chmod 755 "${CONFIG%/*}"
+  run --separate-stderr as_nobody env "CLAUDE_CONFIG_FILE=$CONFIG" "$PUB/scripts/update_claude_config.sh"
+  assert_status 1
+  assert_equal "ERROR: the folder ${CONFIG%/*} is read-only; chmod u+w it, then run again ($CONFIG left untouched)" "$stderr"
+  assert_same_file "$CONFIG" "$BATS_TEST_TMPDIR/config.before"
+  assert_equal claude_desktop_config.json "$(ls -A "${CONFIG%/*}")"
+}
+
 @test "config a symlink: the target is updated, the link stays a link, others kept" {
   config_env
   real=$HOME/dotfiles/claude.json
@@ -479,7 +525,7 @@ fill_up() { # fill the file system of $1 to the last block
   fill_up "$FULL"
   run --separate-stderr "$SCRIPTS/get_zoom_token.sh"
   assert_status 1
-  has_error_line
+  has_error_line "$ZOOM_ENV_FILE unchanged; free some space and run again"
   assert_same_file "$ZOOM_ENV_FILE" "$BATS_TEST_TMPDIR/env.before"
   assert_equal ".env filler" "$(listing "$FULL" | tr '\n' ' ' | sed 's/ $//')"
   # room again: the next run works at once (no stale lock, nothing half done)
@@ -498,7 +544,7 @@ fill_up() { # fill the file system of $1 to the last block
   fill_up "$FULL"
   run --separate-stderr "$SCRIPTS/update_claude_config.sh"
   assert_status 1
-  has_error_line
+  has_error_line "$CLAUDE_CONFIG_FILE unchanged; free some space and run again"
   assert_same_file "$CLAUDE_CONFIG_FILE" "$BATS_TEST_TMPDIR/config.before"
   jq -e . "$CLAUDE_CONFIG_FILE" >/dev/null
   assert_equal "claude.json filler" "$(listing "$FULL" | tr '\n' ' ' | sed 's/ $//')"
@@ -527,11 +573,12 @@ stub_mktemp_dev_full() {
   stub_mktemp_dev_full
   run --separate-stderr "$SCRIPTS/get_zoom_token.sh"
   assert_status 1
-  has_error_line
+  has_error_line "$ENV_FILE unchanged; free some space and run again"
   assert_same_file "$ENV_FILE" "$BATS_TEST_TMPDIR/env.before"
   write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=$(sim_valid_token)" "ZOOM_TOKEN_EXPIRES_AT=$(($(now) + 3600))"
   run --separate-stderr "$SCRIPTS/update_claude_config.sh"
   assert_status 1
+  has_error_line "$CLAUDE_CONFIG_FILE unchanged; free some space and run again"
   assert_same_file "$CLAUDE_CONFIG_FILE" "$BATS_TEST_TMPDIR/config.before"
   # no temp file (here: a link to /dev/full) is left behind
   assert_equal "$(printf '%s\n' .env run.sh scripts)" "$(listing)"
@@ -595,6 +642,22 @@ kill9_while_waiting_for_the_endpoint() {
 @test "kill -9 mid-refresh (waiting on a slow endpoint, portable mkdir lock): no stale lock" {
   export ZOOM_NO_FLOCK=1
   kill9_while_waiting_for_the_endpoint
+}
+
+@test "kill -9 of the script alone mid-refresh: the orphaned curl does not hold the lock (flock)" {
+  command -v flock >/dev/null || skip "flock is not installed"
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=old-token-abcdefgh1234" "ZOOM_TOKEN_EXPIRES_AT=1000"
+  install_curl_wrapper
+  sim_fault '{"target":"token","mode":"slow","delay":30,"count":1}'
+  export ZOOM_HTTP_TIMEOUT=60
+  start_refresh_in_group
+  wait_until 10 '[ -s "$CURL_ARGV_LOG" ]'
+  wait_until 5 lock_is_held
+  kill -9 "$PGID" # the script only: its curl lives on, waiting for the slow answer
+  wait_until 10 '! kill -0 "$PGID" 2>/dev/null'
+  kill -0 -- "-$PGID" 2>/dev/null || flunk "curl is gone too; the test needs it alive"
+  wait_until 3 '! lock_is_held' || flunk "the orphaned curl still holds $ENV_FILE.lock"
+  kill_group_and_wait
 }
 
 @test "kill -9 between writing the temp file and the rename: .env stays whole and old" {

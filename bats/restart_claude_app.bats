@@ -242,3 +242,51 @@ claude-desktop" "$(calls)"
   assert_status 2
   assert_equal "" "$(calls)"
 }
+
+# --- review fixes -----------------------------------------------------------------
+
+@test "a Claude that will not quit or start: the message says what to do by hand" {
+  touch "$RUNNING" "$STUB_STATE/ignore_quit" "$STUB_STATE/ignore_kill"
+  run --separate-stderr "$SCRIPTS/restart_claude_app.sh"
+  assert_status 1
+  assert_equal "ERROR: Claude Desktop did not quit within 1s; quit it by hand, then start it again (ZOOM_RESTART_CLAUDE=0 skips this restart)" \
+    "${stderr_lines[1]}"
+  rm -f "$STUB_STATE/ignore_quit" "$STUB_STATE/ignore_kill"
+  touch "$RUNNING" "$STUB_STATE/never_starts"
+  run --separate-stderr "$SCRIPTS/restart_claude_app.sh"
+  assert_status 1
+  assert_equal "ERROR: Claude Desktop did not start within 1s; start it by hand (or raise ZOOM_RESTART_WAIT; ZOOM_RESTART_CLAUDE=0 skips this restart)" "$stderr"
+  rm -f "$STUB_STATE/never_starts"
+  touch "$RUNNING" "$STUB_STATE/start_fails"
+  run --separate-stderr "$SCRIPTS/restart_claude_app.sh"
+  assert_status 1
+  assert_equal "ERROR: could not start Claude Desktop (open -g -a Claude); start it by hand (ZOOM_RESTART_CLAUDE=0 skips this restart)" "$stderr"
+}
+
+@test "HOME unset: no 'unbound variable' crash (macOS looks in /Applications; Windows says what to set, exit 2)" {
+  run --separate-stderr env -u HOME "$SCRIPTS/restart_claude_app.sh" --if-running
+  assert_success
+  refute_output_contains "unbound"
+  case $stderr in *unbound*) flunk "stderr: $stderr" ;; esac
+  set_os MINGW64_NT-10.0-19045
+  run --separate-stderr env -u HOME -u LOCALAPPDATA "$SCRIPTS/restart_claude_app.sh"
+  assert_status 2
+  assert_equal "ERROR: HOME is not set; set LOCALAPPDATA (or CLAUDE_APP_EXE, the path of claude.exe)" "$stderr"
+  windows_installed
+  touch "$RUNNING"
+  run env -u HOME "$SCRIPTS/restart_claude_app.sh"
+  assert_success
+  assert_line "✅ Claude Desktop restarted"
+}
+
+@test "combined short flags and -- are accepted" {
+  touch "$RUNNING"
+  run "$SCRIPTS/restart_claude_app.sh" -n --
+  assert_success
+  assert_line "Dry run: would start Claude Desktop: open -g -a Claude"
+  assert_equal "" "$(calls)"
+  run --separate-stderr "$SCRIPTS/restart_claude_app.sh" -- --if-running
+  assert_status 2
+  case $stderr in "ERROR: unexpected argument: --if-running"$'\n'"Usage: restart_claude_app.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+  assert_equal "" "$(calls)"
+}

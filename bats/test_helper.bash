@@ -118,6 +118,7 @@ kit_setup() {
   unset XDG_CONFIG_HOME APPDATA LOCALAPPDATA
   PROJECT=$BATS_TEST_TMPDIR/project
   mkdir -p "$PROJECT"
+  PROJECT=$(cd -P "$PROJECT" && pwd -P) # the scripts name their root physically
   cp -R "$KIT_SRC_ROOT/scripts" "$PROJECT/"
   printf '#!/bin/sh\nexit 0\n' >"$PROJECT/run.sh"
   chmod +x "$PROJECT/run.sh"
@@ -221,12 +222,13 @@ sim_stop() {
   wait_until 10 '! kill -0 "$SIM_PID" 2>/dev/null' || kill -9 "$SIM_PID" 2>/dev/null || :
 }
 
-# sim_ctl METHOD PATH [JSON]: the simulator's control API (the real curl).
+# sim_ctl METHOD PATH [JSON]: the simulator's control API (the real curl; -q:
+# not the ~/.curlrc a test may have written).
 sim_ctl() {
   if [ "$#" -ge 3 ]; then
-    "$REAL_CURL" -fsS -X "$1" -H 'Content-Type: application/json' --data "$3" "$SIM_URL$2"
+    "$REAL_CURL" -q -fsS -X "$1" -H 'Content-Type: application/json' --data "$3" "$SIM_URL$2"
   else
-    "$REAL_CURL" -fsS -X "$1" "$SIM_URL$2"
+    "$REAL_CURL" -q -fsS -X "$1" "$SIM_URL$2"
   fi
 }
 

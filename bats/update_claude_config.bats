@@ -275,3 +275,110 @@ all_but_token() {
   assert_equal "$(printf '%s\n' .claude_desktop_config.json.tmp.$$.MnOpQr claude_desktop_config.json \
     claude_desktop_config.json.bak)" "$(ls -A "${CONFIG%/*}" | LC_ALL=C sort)"
 }
+
+# --- review fixes -----------------------------------------------------------------
+
+@test "a config holding several JSON documents is refused: exit 1, untouched, for every mode" {
+  for content in '{"a":1}{"b":2}' $'{"mcpServers":{"zoom":{"env":{}}}}\n{}\n' '{} []'; do
+    printf '%s' "$content" >"$CONFIG"
+    cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+    for args in "" --install --remove; do
+      # shellcheck disable=SC2086 # the options are words on purpose
+      run --separate-stderr "$SCRIPTS/update_claude_config.sh" $args
+      assert_status 1
+      case $stderr in
+        "ERROR: $CONFIG is not valid JSON; left untouched:"$'\n'"it holds 2 JSON documents one after another, not one object") ;;
+        *) flunk "$args: stderr: $stderr" ;;
+      esac
+      cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+      [ ! -e "$CONFIG.bak" ]
+    done
+  done
+  # blanks only: still no document, an empty object
+  printf ' \n\t\n' >"$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+}
+
+@test "without --install, no config or no entry is nothing to do even without a token (exit 0)" {
+  write_env "ZOOM_ACCESS_TOKEN="
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success "Nothing to update: $CONFIG does not exist (use --install to add the zoom server)"
+  printf '{"mcpServers": {"other": {"command": "x"}}}\n' >"$CONFIG"
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  run "$SCRIPTS/update_claude_config.sh"
+  assert_success "Nothing to update: no \"zoom\" entry in mcpServers of $CONFIG (use --install to add it)"
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+}
+
+@test "--install with an mcpServers that is not an object is refused: exit 1, untouched" {
+  for servers in '[{"command": "x"}]' '"zoom"' '42'; do
+    printf '{"theme": "dark", "mcpServers": %s}\n' "$servers" >"$CONFIG"
+    cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+    run --separate-stderr "$SCRIPTS/update_claude_config.sh" --install
+    assert_status 1
+    type=$(jq -r '.mcpServers | type' "$CONFIG")
+    assert_equal "ERROR: mcpServers in $CONFIG is $type, not an object; left untouched (make it an object, e.g. {}, by hand, then run again)" "$stderr"
+    cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+    [ ! -e "$CONFIG.bak" ]
+  done
+  # null (or none at all) holds nothing to lose: --install makes the object
+  printf '{"theme": "dark", "mcpServers": null}\n' >"$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  assert_equal "$TOKEN" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+  assert_equal dark "$(jq -r '.theme' "$CONFIG")"
+}
+
+@test "a config without any write bit is read-only by intent, even for root: exit 1, untouched" {
+  write_config
+  chmod 444 "$CONFIG"
+  cp -p "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  for args in "" --install --remove; do
+    # shellcheck disable=SC2086
+    run --separate-stderr "$SCRIPTS/update_claude_config.sh" $args
+    assert_status 1
+    assert_equal "ERROR: $CONFIG is read-only; chmod u+w it, then run again" "$stderr"
+    cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+    assert_equal 444 "$(file_mode "$CONFIG")"
+    [ ! -e "$CONFIG.bak" ]
+  done
+  assert_equal claude_desktop_config.json "$(ls -A "${CONFIG%/*}")"
+  # --dry-run writes nothing, so it still shows the result
+  run "$SCRIPTS/update_claude_config.sh" --dry-run
+  assert_success
+  chmod 644 "$CONFIG"
+  chmod 555 "${CONFIG%/*}"
+  run --separate-stderr "$SCRIPTS/update_claude_config.sh"
+  chmod 755 "${CONFIG%/*}"
+  assert_status 1
+  assert_equal "ERROR: the folder ${CONFIG%/*} is read-only; chmod u+w it, then run again ($CONFIG left untouched)" "$stderr"
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+}
+
+@test "HOME unset and no CLAUDE_CONFIG_FILE: a configuration error that says what to set (exit 2)" {
+  unset CLAUDE_CONFIG_FILE
+  for os in Linux Darwin MINGW64_NT-10.0; do
+    stub uname "echo $os"
+    run --separate-stderr env -u HOME "$SCRIPTS/update_claude_config.sh"
+    assert_status 2
+    assert_equal "ERROR: HOME is not set; set CLAUDE_CONFIG_FILE (the path of claude_desktop_config.json)" "$stderr"
+  done
+  # CLAUDE_CONFIG_FILE is enough
+  write_config
+  run env -u HOME CLAUDE_CONFIG_FILE="$CONFIG" "$SCRIPTS/update_claude_config.sh"
+  assert_success
+}
+
+@test "combined short flags and -- are accepted" {
+  write_config
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  run --separate-stderr "$SCRIPTS/update_claude_config.sh" -n --
+  assert_success
+  assert_equal "Dry run: $CONFIG not changed" "$stderr"
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  run --separate-stderr "$SCRIPTS/update_claude_config.sh" -- --install
+  assert_status 2
+  case $stderr in "ERROR: unexpected argument: --install"$'\n'"Usage: update_claude_config.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+}

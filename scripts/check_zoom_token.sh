@@ -16,7 +16,7 @@
 # Exit codes:
 #   0  more than the threshold remains
 #   1  a refresh is needed (within the threshold, expired or no token)
-#   2  usage error
+#   2  usage or configuration error (a bad option or setting, an unreadable .env)
 set -euo pipefail
 umask 077
 
@@ -32,13 +32,16 @@ case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 verbose=0
 json=0
 threshold_arg=''
+threshold_given=0
+zoom_opts t '--threshold' "$@"
+set -- ${_zargs[@]+"${_zargs[@]}"}
 while [ "$#" -gt 0 ]; do
   case $1 in
     -v | --verbose) verbose=1 ;;
     --json) json=1 ;;
     -t | --threshold)
       [ "$#" -ge 2 ] || zoom_usage_error "$1 needs a number of seconds"
-      threshold_arg=$2
+      threshold_arg=$2 threshold_given=1
       shift
       ;;
     -h | --help) zoom_usage; exit 0 ;;
@@ -48,8 +51,14 @@ while [ "$#" -gt 0 ]; do
 done
 
 zoom_load_env
-threshold=${threshold_arg:-${ZOOM_TOKEN_THRESHOLD:-60}}
-zoom_is_uint "$threshold" || zoom_usage_error "the threshold must be a whole number of seconds (got '$threshold')"
+if [ "$threshold_given" = 1 ]; then
+  threshold=$threshold_arg
+  zoom_is_uint "$threshold" || zoom_usage_error "the threshold must be a whole number of seconds (got '$threshold')"
+else
+  threshold=${ZOOM_TOKEN_THRESHOLD:-60}
+  zoom_is_uint "$threshold" ||
+    zoom_die 2 "ZOOM_TOKEN_THRESHOLD must be a whole number of seconds (got '$threshold'); fix it in $ZOOM_ENV_FILE or the environment"
+fi
 
 zoom_token_expiry
 zoom_now

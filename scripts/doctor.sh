@@ -38,6 +38,8 @@ case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 . "${zoom_self%/*}/lib/common.sh"
 
 online=0
+zoom_opts '' '' "$@"
+set -- ${_zargs[@]+"${_zargs[@]}"}
 while [ "$#" -gt 0 ]; do
   case $1 in
     --online) online=1 ;;
@@ -93,7 +95,7 @@ abs_path() {
 # --- checks -------------------------------------------------------------------
 
 check_python() {
-  local py="$root/.venv/bin/python" sys_py ver missing sum out
+  local py="$root/.venv/bin/python" sys_py ver missing sum out f
   local vers='import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(sys.version_info < (3, 10))'
   if [ ! -x "$py" ]; then
     sys_py=$(command -v python3 2>/dev/null || true)
@@ -129,8 +131,17 @@ sys.exit(sys.version_info < (3, 10))' 2>/dev/null); then
     return
   fi
   # make setup leaves a stamp named after the checksum of the lock files.
-  sum=$(cd "$root" && cat requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
-  if [ ! -e "$root/.venv/.stamp-$sum" ]; then
+  # (Each must be there: under -e and pipefail a failing cat would end the
+  # doctor without a word.)
+  for f in requirements.txt requirements-dev.txt; do
+    if [ ! -f "$root/$f" ] || [ ! -r "$root/$f" ]; then
+      bad "Python $ver in .venv, but the lock file $f is missing or unreadable"
+      fix "$(in_root "git checkout -- $f && make setup")"
+      return
+    fi
+  done
+  sum=$(cd "$root" && cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1) || sum=''
+  if [ -z "$sum" ] || [ ! -e "$root/.venv/.stamp-$sum" ]; then
     bad "Python $ver in .venv, but the .venv is older than the lock files"
     fix "$(in_root make setup)"
     return
@@ -190,22 +201,34 @@ check_env_file() {
 }
 
 # Sets token_state: fresh | expiring | critical | expired | missing | unknown.
+# ❌ only when the token needs a refresh the way the kit means it (missing,
+# expired, or within ZOOM_TOKEN_THRESHOLD: check_zoom_token.sh exits 1); a
+# token in its last 5 minutes but beyond the threshold is a ⚠️ — otherwise
+# the doctor would fail for a few minutes every hour.
 token_state=unknown
 check_token() {
-  local json left='' fixcmd
+  local json left='' fixcmd rc=0 thr
   fixcmd=$(in_root ./scripts/get_zoom_token.sh -f)
-  json=$("$ZOOM_SCRIPTS_DIR/check_zoom_token.sh" --json 2>/dev/null) || true
+  json=$("$ZOOM_SCRIPTS_DIR/check_zoom_token.sh" --json 2>/dev/null) || rc=$?
+  case $rc in 0 | 1) ;; *) json='' ;; esac
   # The --json line has a fixed shape: read it without forking jq.
   token_state=''
   if [[ $json =~ \"state\":\"([a-z]+)\" ]]; then token_state=${BASH_REMATCH[1]}; fi
   if [[ $json =~ \"seconds_left\":(-?[0-9]+) ]]; then left=${BASH_REMATCH[1]}; fi
   case ${left#-} in '' | *[!0-9]*) left=0 ;; esac
   zoom_duration "$left"
+  thr=${ZOOM_TOKEN_THRESHOLD:-60}
   case $token_state in
-    fresh | expiring) ok "token valid for $_zdur ($token_state)" ;;
-    critical)
-      bad "token expires in $_zdur (critical)"
-      fix "$fixcmd"
+    fresh | expiring | critical)
+      if [ "$rc" != 0 ]; then
+        bad "token expires in $_zdur (within ZOOM_TOKEN_THRESHOLD, ${thr}s: it needs a refresh)"
+        fix "$fixcmd"
+      elif [ "$token_state" = critical ]; then
+        warn "token expires in $_zdur (under 5 minutes; it is refreshed within ZOOM_TOKEN_THRESHOLD, ${thr}s)"
+        fix "$fixcmd   # to refresh it now"
+      else
+        ok "token valid for $_zdur ($token_state)"
+      fi
       ;;
     expired)
       bad "token expired $_zdur ago"
@@ -235,10 +258,11 @@ curl_quote() { # -> _zcq
 }
 
 # One token request, the same way get_zoom_token.sh makes it: credentials in
-# a curl config on stdin (never on argv), the answer in a private temp folder
-# removed on exit. The new token is neither printed nor saved.
+# a curl config on stdin (never on argv), no ~/.curlrc (-q), the answer kept
+# in memory only, as it holds a whole token (piped to jq: a here-string could
+# be a temp file). The new token is neither printed nor saved.
 check_endpoint() {
-  local url timeout cfg='' work code rc=0 msg='' err_code err_reason answer
+  local url timeout cfg='' reply body code rc=0 msg='' err_code err_reason answer
   local retry
   retry=$(in_root make doctor ARGS=--online)
   if [ "$online" = 0 ] && [ "$token_state" != missing ] && [ "$token_state" != expired ]; then
@@ -265,12 +289,16 @@ check_endpoint() {
   cfg="${cfg}data = \"grant_type=account_credentials\""$'\n'
   curl_quote "account_id=$ZOOM_ACCOUNT_ID"
   cfg="${cfg}data-urlencode = \"$_zcq\""$'\n'
-  work=$(mktemp -d "${TMPDIR:-/tmp}/zoom-doctor.XXXXXX") || zoom_die 1 "cannot create a temporary folder"
-  ZOOM_CLEANUP+=("$work")
-  code=$(printf '%s' "$cfg" | curl -sS -K - \
+  # The body, then the HTTP status on the last line (curl's exit code says
+  # what failed; its message is not needed).
+  reply=$(printf '%s' "$cfg" | curl -q -sS -K - \
     --max-time "$timeout" --proto '=http,https' -H 'Accept: application/json' \
-    -o "$work/body" -w '%{http_code}' 2>"$work/err") || rc=$?
+    -w '\n%{http_code}' 2>/dev/null) || rc=$?
   cfg=''
+  code=${reply##*$'\n'}
+  body=${reply%$'\n'*}
+  [ "$code" != "$reply" ] || body=''
+  reply=''
 
   if [ "$rc" != 0 ]; then
     case $rc in
@@ -287,14 +315,14 @@ check_endpoint() {
   fi
   # One jq for the whole answer: Zoom's error, its reason, whether it holds a
   # usable token (the token itself never leaves jq).
-  answer=$(jq -r '
+  answer=$(printf '%s' "$body" | jq -r '
     def line: tostring | gsub("[[:cntrl:]]"; " ");
     if type == "object" then
       (.error // "" | line),
       (.reason // .message // .error_description // "" | line),
       (if (.access_token | type) == "string" and .access_token != ""
           and (.expires_in | type) == "number" and .expires_in > 0 then "ok" else "bad" end)
-    else "", "", "bad" end' "$work/body" 2>/dev/null) || answer=$'\n\nmalformed'
+    else "", "", "bad" end' 2>/dev/null) || answer=$'\n\nmalformed'
   { IFS= read -r err_code; IFS= read -r err_reason; IFS= read -r answer; } <<<"$answer" || :
   # Zoom's words, shown as they are, but short, on one line, never the secret.
   err_reason=${err_reason:0:200}
@@ -326,7 +354,7 @@ check_endpoint() {
       fix "check ZOOM_OAUTH_URL, then: $retry"
       ;;
   esac
-  rm -f "$work/body"
+  body=''
 }
 
 # Where the scripts look for Claude Desktop's config. -> _zpath ('' if unknown)
@@ -334,8 +362,8 @@ claude_config_path() {
   _zpath=''
   if [ -n "${CLAUDE_CONFIG_FILE:-}" ]; then
     zoom_root_path "$CLAUDE_CONFIG_FILE"
-  elif [ -n "${HOME:-}" ] || [ -n "${APPDATA:-}" ]; then
-    HOME=${HOME:-} zoom_claude_config_default
+  else
+    zoom_claude_config_default || _zpath=''
   fi
 }
 
@@ -375,9 +403,11 @@ check_claude_config() {
   # One jq reads it all: validity, then the entry's command, ZOOM_ENV_FILE and
   # whether its token is the one in .env (handed over in jq's environment,
   # never on its command line, and never printed).
-  if ! info=$(ZOOM_DOCTOR_TOKEN=${ZOOM_ACCESS_TOKEN:-} jq -r --arg n "$name" '
+  # Slurped, as update_claude_config.sh reads it: exactly one JSON object.
+  if ! info=$(ZOOM_DOCTOR_TOKEN=${ZOOM_ACCESS_TOKEN:-} jq -s -r --arg n "$name" '
     def line: tostring | gsub("[[:cntrl:]]"; " ");
-    if type != "object" then error("the top level is not a JSON object") else . end
+    if length != 1 then error("it holds \(length) JSON documents, not one object") else .[0] end
+    | if type != "object" then error("the top level is not a JSON object") else . end
     | (.mcpServers | if type == "object" then .[$n] else null end) as $e
     | if ($e | type) != "object" then "none"
       else "entry",

@@ -3,9 +3,10 @@
 #
 # Fetch a Zoom Server-to-Server OAuth access token and store it in .env as
 # ZOOM_ACCESS_TOKEN and ZOOM_TOKEN_EXPIRES_AT (epoch seconds). Without -f,
-# nothing is requested while the current token has more than the threshold left.
+# nothing is requested while the token in .env has more than the threshold left
+# (only .env's token counts, as the server reads .env: not one in the environment).
 #
-#   -f, --force     fetch a new token whatever the current one's state
+#   -f, --force     fetch a new token whatever the state of the one in .env
 #   -t SECONDS      the threshold for this run (default: ZOOM_TOKEN_THRESHOLD, 60)
 #   -q, --quiet     print errors only
 #   -h, --help      show this help
@@ -34,15 +35,20 @@ case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 # shellcheck source=lib/common.sh source-path=SCRIPTDIR
 . "${zoom_self%/*}/lib/common.sh"
 
+zoom_token_file_only=1 # the decision and the "old" token come from .env alone
+
 force=0
 threshold_arg=''
+threshold_given=0
+zoom_opts t '--threshold' "$@"
+set -- ${_zargs[@]+"${_zargs[@]}"}
 while [ "$#" -gt 0 ]; do
   case $1 in
     -f | --force) force=1 ;;
     -q | --quiet) ZOOM_QUIET=1 ;;
     -t | --threshold)
       [ "$#" -ge 2 ] || zoom_usage_error "$1 needs a number of seconds"
-      threshold_arg=$2
+      threshold_arg=$2 threshold_given=1
       shift
       ;;
     -h | --help) zoom_usage; exit 0 ;;
@@ -54,8 +60,14 @@ done
 zoom_load_env
 zoom_on_exit
 
-threshold=${threshold_arg:-${ZOOM_TOKEN_THRESHOLD:-60}}
-zoom_is_uint "$threshold" || zoom_die 2 "the threshold must be a whole number of seconds (got '$threshold')"
+if [ "$threshold_given" = 1 ]; then
+  threshold=$threshold_arg
+  zoom_is_uint "$threshold" || zoom_die 2 "the threshold must be a whole number of seconds (got '$threshold')"
+else
+  threshold=${ZOOM_TOKEN_THRESHOLD:-60}
+  zoom_is_uint "$threshold" ||
+    zoom_die 2 "ZOOM_TOKEN_THRESHOLD must be a whole number of seconds (got '$threshold'); fix it in $ZOOM_ENV_FILE or the environment"
+fi
 timeout=${ZOOM_HTTP_TIMEOUT:-15}
 case $timeout in
   *[!0-9.]* | '' | *.*.* | .* | *.) zoom_die 2 "ZOOM_HTTP_TIMEOUT must be a number of seconds (got '$timeout')" ;;
@@ -178,11 +190,18 @@ connect_timeout=$timeout
 [ "${timeout%%.*}" -le 10 ] 2>/dev/null || connect_timeout=10
 # The body (or, when curl fails, its error message) then the HTTP status on
 # the last line; nothing touches the disk. -sS: errors only on failure.
+# -q first: no ~/.curlrc (an "include" there breaks the answer, a "trace"
+# there would write the credentials and the token to a file).
+# exec 9>&-: the lock's descriptor is not handed down, so a curl orphaned by a
+# kill -9 of this script does not hold the lock until its --max-time.
 rc=0
-reply=$(printf '%s' "$cfg" | curl -sS -K - \
-  --max-time "$timeout" --connect-timeout "$connect_timeout" \
-  --proto '=http,https' -H 'Accept: application/json' \
-  -w '\n%{http_code}' 2>&1) || rc=$?
+reply=$(
+  exec 9>&-
+  printf '%s' "$cfg" | curl -q -sS -K - \
+    --max-time "$timeout" --connect-timeout "$connect_timeout" \
+    --proto '=http,https' -H 'Accept: application/json' \
+    -w '\n%{http_code}' 2>&1
+) || rc=$?
 cfg=''
 code=${reply##*$'\n'}
 body=${reply%$'\n'*}
@@ -202,7 +221,7 @@ fi
 # Zoom's error and reason from a JSON error body (empty when there are none).
 zoom_error_fields() {
   local f
-  f=$(printf '%s' "$body" | jq -r 'if type == "object" then
+  f=$(printf '%s' "$body" | jq -r 9>&- 'if type == "object" then
         [(.error // "" | tostring), (.reason // .message // .error_description // "" | tostring)]
         | map(gsub("[\t\n\r]"; " ")) | join("\t") else "" end' 2>/dev/null) || f=''
   err_code=${f%%$'\t'*}
@@ -233,7 +252,7 @@ case $code in
 esac
 
 # Validate before writing anything: a non-empty access_token, an integer expires_in > 0.
-answer=$(printf '%s' "$body" | jq -r '
+answer=$(printf '%s' "$body" | jq -r 9>&- '
   if type != "object" then error("not a JSON object") else . end
   | (.access_token | if type == "string" then . else "" end) as $t
   | (.expires_in | if type == "number" and . == floor then tostring

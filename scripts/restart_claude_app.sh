@@ -20,7 +20,7 @@
 # Exit codes:
 #   0  restarted, or nothing to do (disabled, not installed, not running)
 #   1  Claude failed to quit or start within the bound
-#   2  usage error
+#   2  usage or configuration error
 set -euo pipefail
 umask 077
 
@@ -35,6 +35,8 @@ case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 
 if_running=0
 dry_run=0
+zoom_opts '' '' "$@"
+set -- ${_zargs[@]+"${_zargs[@]}"}
 while [ "$#" -gt 0 ]; do
   case $1 in
     --if-running) if_running=1 ;;
@@ -62,7 +64,8 @@ case $_zos in
   macos)
     app_name=Claude
     claude_running() { pgrep -x Claude >/dev/null 2>&1; }
-    claude_installed() { [ -d /Applications/Claude.app ] || [ -d "$HOME/Applications/Claude.app" ]; }
+    # (without a HOME, only /Applications can be looked at)
+    claude_installed() { [ -d /Applications/Claude.app ] || { [ -n "${HOME:-}" ] && [ -d "$HOME/Applications/Claude.app" ]; }; }
     claude_quit() { osascript -e 'quit app "Claude"' >/dev/null 2>&1; }
     claude_kill() { pkill -x Claude; }
     claude_start() { open -g -a Claude; }
@@ -78,6 +81,8 @@ case $_zos in
       zoom_unix_path "$CLAUDE_APP_EXE"
       exe=$_zpath
     else
+      [ -n "${LOCALAPPDATA:-}" ] || [ -n "${HOME:-}" ] ||
+        zoom_die 2 "HOME is not set; set LOCALAPPDATA (or CLAUDE_APP_EXE, the path of claude.exe)"
       zoom_unix_path "${LOCALAPPDATA:-$HOME/AppData/Local}"
       exe=$_zpath/AnthropicClaude/claude.exe
     fi
@@ -150,13 +155,13 @@ if [ "$running" = 1 ]; then
   if ! wait_for 1; then
     zoom_warn "Claude Desktop did not quit within ${wait_s}s; stopping the $app_name process"
     claude_kill || :
-    wait_for 1 || zoom_die 1 "Claude Desktop did not quit within ${wait_s}s"
+    wait_for 1 || zoom_die 1 "Claude Desktop did not quit within ${wait_s}s; quit it by hand, then start it again (ZOOM_RESTART_CLAUDE=0 skips this restart)"
   fi
 fi
 
 zoom_say "🚀 Starting Claude Desktop..."
-claude_start || zoom_die 1 "could not start Claude Desktop ($start_cmd)"
-wait_for 0 || zoom_die 1 "Claude Desktop did not start within ${wait_s}s"
+claude_start || zoom_die 1 "could not start Claude Desktop ($start_cmd); start it by hand (ZOOM_RESTART_CLAUDE=0 skips this restart)"
+wait_for 0 || zoom_die 1 "Claude Desktop did not start within ${wait_s}s; start it by hand (or raise ZOOM_RESTART_WAIT; ZOOM_RESTART_CLAUDE=0 skips this restart)"
 if [ "$running" = 1 ]; then
   zoom_say "✅ Claude Desktop restarted"
 else

@@ -18,12 +18,17 @@
 # ${XDG_CONFIG_HOME:-~/.config}/Claude/claude_desktop_config.json),
 # CLAUDE_MCP_SERVER_NAME (zoom), ZOOM_ENV_FILE.
 #
-# The previous content is kept as <file>.bak (mode 0600); the write is atomic
-# and keeps the file's mode; a symlinked config stays a symlink.
+# The config must hold exactly one JSON object (an empty file counts as {}).
+# It is re-printed by jq: jq 1.6 normalises number literals (1.10 -> 1.1);
+# jq 1.7 and later keep them as written. The previous content is kept as
+# <file>.bak (mode 0600); the write is atomic and keeps the file's mode; a
+# symlinked config stays a symlink; a read-only one (no write permission, or
+# no write bit at all, even for root) is refused.
 #
 # Exit codes:
 #   0  updated, or nothing to do
-#   1  the config is not valid JSON (left untouched) or could not be written
+#   1  the config is not one valid JSON object, is read-only (left untouched)
+#      or could not be written
 #   2  usage or configuration error (e.g. no token in .env, jq missing)
 set -euo pipefail
 umask 077
@@ -39,6 +44,8 @@ case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 
 mode=update
 dry_run=0
+zoom_opts '' '' "$@"
+set -- ${_zargs[@]+"${_zargs[@]}"}
 while [ "$#" -gt 0 ]; do
   case $1 in
     --install)
@@ -65,7 +72,7 @@ name=${CLAUDE_MCP_SERVER_NAME:-zoom}
 if [ -n "${CLAUDE_CONFIG_FILE:-}" ]; then
   zoom_root_path "$CLAUDE_CONFIG_FILE"
 else
-  zoom_claude_config_default
+  zoom_claude_config_default || zoom_die 2 "HOME is not set; set CLAUDE_CONFIG_FILE (the path of claude_desktop_config.json)"
 fi
 config=$_zpath
 zoom_resolve_symlink "$config"
@@ -74,37 +81,42 @@ token=${ZOOM_ACCESS_TOKEN:-}
 zoom_mask "$token"
 token_masked=$_zmask
 
-if [ "$mode" = update ] && [ -z "$token" ]; then
-  zoom_die 2 "no ZOOM_ACCESS_TOKEN in $ZOOM_ENV_FILE; run $ZOOM_SCRIPTS_DIR/get_zoom_token.sh first"
-fi
-
 # --- the current content ------------------------------------------------------
+# Exactly one JSON object: jq reads a stream, so "{...}{...}" would pass a
+# plain `jq -e`; slurped, the documents are counted. No document at all (an
+# empty file) is an empty object.
 current='{}'
 if [ -e "$target" ]; then
-  [ -f "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $config"
-  errors=$(jq -e 'if type == "object" then true else error("the top level is not a JSON object") end' \
-    <"$target" 2>&1 >/dev/null) || {
-    rc=$?
-    # jq -e answers 4 for an empty file: an empty config is an empty object.
-    if [ "$rc" = 4 ] && [ -z "$errors" ]; then
-      :
-    else
-      zoom_err "$config is not valid JSON; left untouched:"
-      printf '%s\n' "${errors:-jq exit code $rc}" >&2
-      exit 1
-    fi
-  }
-  current=$(jq '.' <"$target") || zoom_die 1 "cannot read $config"
-  [ -n "$current" ] || current='{}'
+  [ -f "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $config; check its owner and mode (chmod 600 $config)"
+  rc=0
+  errors=$(jq -s -r 'if length > 1 then "it holds \(length) JSON documents one after another, not one object"
+    elif length == 1 and (.[0] | type) != "object" then "the top level is not a JSON object but \(.[0] | type)"
+    else "" end' <"$target" 2>&1) || rc=$?
+  if [ "$rc" != 0 ] || [ -n "$errors" ]; then
+    zoom_err "$config is not valid JSON; left untouched:"
+    printf '%s\n' "${errors:-jq exit code $rc}" >&2
+    exit 1
+  fi
+  current=$(jq -s '.[0] // {}' <"$target") || zoom_die 1 "cannot read $config"
 elif [ "$mode" != install ]; then
   zoom_say "Nothing to update: $config does not exist (use --install to add the $name server)"
   exit 0
 fi
 
-has_entry=$(printf '%s' "$current" | jq --arg n "$name" '(.mcpServers | type) == "object" and (.mcpServers | has($n))')
-if [ "$mode" != install ] && [ "$has_entry" != true ]; then
+servers_type=$(printf '%s' "$current" | jq -r --arg n "$name" '(.mcpServers | type)
+  + (if (.mcpServers | type) == "object" and (.mcpServers | has($n)) then " entry" else "" end)')
+if [ "$mode" != install ] && [ "${servers_type#* }" != entry ]; then
   zoom_say "Nothing to update: no \"$name\" entry in mcpServers of $config (use --install to add it)"
   exit 0
+fi
+case $servers_type in
+  object* | null) ;;
+  *) # --install would have to throw away whatever is there: the user decides
+    zoom_die 1 "mcpServers in $config is ${servers_type% *}, not an object; left untouched (make it an object, e.g. {}, by hand, then run again)" ;;
+esac
+# Only now, with an entry to update, is a token needed.
+if [ "$mode" = update ] && [ -z "$token" ]; then
+  zoom_die 2 "no ZOOM_ACCESS_TOKEN in $ZOOM_ENV_FILE; run $ZOOM_SCRIPTS_DIR/get_zoom_token.sh first"
 fi
 
 # --- the new content ------------------------------------------------------------
@@ -165,9 +177,30 @@ if [ -e "$target" ] && [ "$new" = "$current" ]; then
 fi
 
 # --- write: backup, then an atomic replace that keeps the mode ----------------
+# Read-only: no write permission, or (for root, whom permissions do not stop)
+# no write bit at all. A file or folder without any write bit is read-only by
+# intent: root refuses it too, rather than silently replacing it.
+writable() { # writable PATH: true when we may, and are meant to, write it
+  local l
+  [ -w "$1" ] || return 1
+  if [ "$EUID" = 0 ]; then
+    l=$(ls -ld -- "$1" 2>/dev/null) || return 0
+    case ${l:1:9} in *w*) ;; *) return 1 ;; esac
+  fi
+  return 0
+}
+if [ -e "$target" ]; then
+  writable "$target" || zoom_die 1 "$config is read-only; chmod u+w it, then run again"
+fi
 zoom_dirname "$target"
-if [ ! -d "$_zdir" ]; then
-  mkdir -p "$_zdir" || zoom_die 1 "cannot create $_zdir"
+if [ -d "$_zdir" ]; then
+  writable "$_zdir" || zoom_die 1 "the folder $_zdir is read-only; chmod u+w it, then run again ($config left untouched)"
+else
+  mkdir -p "$_zdir" || zoom_die 1 "cannot create $_zdir; check the owner and mode of the folders above it, then run again"
+fi
+zoom_dirname "$config" # where the backup goes: beside the link, for a symlinked config
+if [ -e "$target" ] && [ -d "$_zdir" ]; then
+  writable "$_zdir" || zoom_die 1 "the folder $_zdir is read-only; chmod u+w it, then run again ($config left untouched)"
 fi
 # Temp files left by a run killed with -9 hold a token: remove them first.
 zoom_tmp_sweep "$target"
@@ -176,7 +209,7 @@ backup=''
 if [ -e "$target" ]; then
   backup=$config.bak
   zoom_tmp_beside "$backup"
-  cat "$target" >"$_ztmp" || zoom_die 1 "cannot write the backup $backup"
+  cat "$target" >"$_ztmp" || zoom_die 1 "cannot write the backup $backup (disk full?); $config unchanged; free some space and run again"
   chmod 600 "$_ztmp"
   zoom_commit "$_ztmp" "$backup"
 fi
@@ -184,7 +217,7 @@ zoom_tmp_beside "$target"
 if [ -e "$target" ]; then
   cp -p "$target" "$_ztmp" 2>/dev/null || chmod 600 "$_ztmp" # cp -p copies the mode bits
 fi
-printf '%s\n' "$new" >"$_ztmp" || zoom_die 1 "cannot write $_ztmp"
+printf '%s\n' "$new" >"$_ztmp" || zoom_write_failed "$config"
 zoom_commit "$_ztmp" "$target"
 
 case $mode in

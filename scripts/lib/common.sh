@@ -25,10 +25,19 @@ _zoom_abs() { # _zoom_abs PATH -> _zabs: absolute, without "." segments
   _zabs=${p:-/}
 }
 
+# The folder is resolved physically (cd -P, as run.sh does): through a
+# symlinked scripts/ folder, or a ".." after a symlink, the path as typed would
+# name the wrong project root. cd in this shell and back, not $(cd ... && pwd):
+# check_zoom_token.sh stays free of forks.
 _zoom_abs "${BASH_SOURCE[0]%/*}"
+_zoom_here=$PWD
+if CDPATH='' cd -P -- "$_zabs" 2>/dev/null; then
+  _zabs=$PWD
+  cd -- "$_zoom_here" 2>/dev/null || : # (a cwd removed since: stay; paths never come from $PWD)
+fi
 ZOOM_SCRIPTS_DIR=${_zabs%/lib}
 case $ZOOM_SCRIPTS_DIR in
-  */..) ZOOM_ROOT=$ZOOM_SCRIPTS_DIR/.. ;;
+  */..) ZOOM_ROOT=$ZOOM_SCRIPTS_DIR/.. ;; # only if cd -P failed
   *) ZOOM_ROOT=${ZOOM_SCRIPTS_DIR%/*}; ZOOM_ROOT=${ZOOM_ROOT:-/} ;;
 esac
 ZOOM_SELF=${zoom_self:-$0}
@@ -85,6 +94,55 @@ zoom_require_cmd() { # exit 2 (configuration error) naming each missing tool
   [ -z "$missing" ] || zoom_die 2 "required command(s) not found:$missing (install them, e.g. brew install$missing / sudo apt-get install -y$missing)"
 }
 
+# Options the usual way, for every script's option loop: a cluster of short
+# flags is split (-fq is -f -q), a short option's argument may be glued to it
+# (-t300) or follow it, and "--" ends the options; as no script takes operands,
+# nothing may follow it. The loop then sees one option per word.
+# zoom_opts SHORT_WITH_ARG 'LONG_WITH_ARG...' ARGS... -> _zargs
+zoom_opts() {
+  local with=$1 long=" $2 " a c rest
+  shift 2
+  _zargs=()
+  while [ "$#" -gt 0 ]; do
+    a=$1
+    shift
+    case $a in
+      --)
+        [ "$#" -eq 0 ] || zoom_usage_error "unexpected argument: $1"
+        break
+        ;;
+      --*)
+        _zargs+=("$a")
+        case $long in
+          *" $a "*) if [ "$#" -gt 0 ]; then _zargs+=("$1"); shift; fi ;;
+        esac
+        ;;
+      -?*)
+        rest=${a#-}
+        while [ -n "$rest" ]; do
+          c=${rest:0:1}
+          rest=${rest:1}
+          _zargs+=("-$c")
+          if [ -n "$with" ]; then
+            case $with in
+              *"$c"*)
+                if [ -n "$rest" ]; then
+                  _zargs+=("$rest")
+                  rest=''
+                elif [ "$#" -gt 0 ]; then
+                  _zargs+=("$1")
+                  shift
+                fi
+                ;;
+            esac
+          fi
+        done
+        ;;
+      *) _zargs+=("$a") ;;
+    esac
+  done
+}
+
 zoom_is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
 # -------------------------------------------------------------------- .env
@@ -94,19 +152,21 @@ zoom_is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 # of any other escape; 'single' quotes undo \\ and \'; an unquoted value ends
 # at whitespace + "#" and is right-trimmed; "KEY= #x" (space, then #) is empty.
 # Sets _zk (key), _zv (value), _zq (quote char), _zp (indent + export),
-# _zs (the "=" with the spaces around it). The caller strips a UTF-8 BOM from
-# the file's first line (python-dotenv drops it there only).
+# _zs (the "=" with the spaces around it), _zc (what follows the value: an
+# inline comment with the blanks before it, kept on rewrite). The caller
+# strips a UTF-8 BOM from the file's first line (python-dotenv drops it there
+# only).
 # Returns 1 for blank, comment and unparsable lines; 2 for a KEY= line that
 # python-dotenv skips as invalid (an unclosed quote, text after the closing
 # quote): _zk/_zp/_zs/_zq are set so that a rewrite can replace it.
 # (Values spanning several lines, which python-dotenv accepts inside quotes,
 # are not supported: their first line counts as invalid.)
 _ZOOM_LINE_RE='^([[:space:]]*(export[[:space:]]+)?)([A-Za-z_][A-Za-z0-9_]*)([[:space:]]*=[[:space:]]*)(.*)$'
-_ZOOM_DQ_RE='^"(([\].|[^"\])*)"[[:space:]]*(#.*)?$'
-_ZOOM_SQ_RE="^'(([\\].|[^'\\])*)'[[:space:]]*(#.*)?\$"
+_ZOOM_DQ_RE='^"(([\].|[^"\])*)"([[:space:]]*(#.*)?)$'
+_ZOOM_SQ_RE="^'(([\\].|[^'\\])*)'([[:space:]]*(#.*)?)\$"
 zoom_parse_env_line() {
-  local l=${1%$'\r'} v
-  _zk='' _zv='' _zq='' _zp='' _zs=''
+  local l=${1%$'\r'} v w
+  _zk='' _zv='' _zq='' _zp='' _zs='' _zc=''
   [[ $l =~ $_ZOOM_LINE_RE ]] || return 1
   _zp=${BASH_REMATCH[1]}
   _zk=${BASH_REMATCH[3]}
@@ -116,20 +176,25 @@ zoom_parse_env_line() {
     \"*)
       _zq='"'
       [[ $v =~ $_ZOOM_DQ_RE ]] || return 2
+      _zc=${BASH_REMATCH[3]}
       v=${BASH_REMATCH[1]}
       case $v in *\\*) _zoom_unescape "$v" ;; esac
       ;;
     \'*)
       _zq="'"
       [[ $v =~ $_ZOOM_SQ_RE ]] || return 2
+      _zc=${BASH_REMATCH[3]}
       v=${BASH_REMATCH[1]}
       case $v in *\\*) _zoom_unescape "$v" ;; esac
       ;;
     *)
       # "KEY= #x" is an empty value and a comment; "KEY=#x" is the value "#x".
-      case $v in \#*) case $_zs in *=) ;; *) v='' ;; esac ;; esac
-      v=${v%%[[:space:]]#*}
-      v=${v%"${v##*[![:space:]]}"}
+      w=$v
+      case $v in \#*) case $_zs in *=) ;; *) w='' ;; esac ;; esac
+      w=${w%%[[:space:]]#*}
+      _zc=${v:${#w}}
+      v=${w%"${w##*[![:space:]]}"}
+      _zc=${w:${#v}}$_zc
       ;;
   esac
   _zv=$v
@@ -161,11 +226,17 @@ _zoom_unescape() { # _zoom_unescape TEXT -> v (the caller's local)
   v=$out$rest
 }
 
-# Load ZOOM_* and CLAUDE_* settings from the .env file. The environment wins
-# (set, even empty, beats the file), except for the token pair, which comes
-# from the file whenever the file has a token — exactly like token_monitor.py:
-# a stale ZOOM_ACCESS_TOKEN passed by Claude Desktop's config must not hide a
-# newer one in .env. Later lines win over earlier ones, as in python-dotenv.
+# Load the kit's settings from the .env file. The environment wins (set, even
+# empty, beats the file), except for the token pair, which comes from the file
+# whenever the file has a token — exactly like token_monitor.py: a stale
+# ZOOM_ACCESS_TOKEN passed by Claude Desktop's config must not hide a newer one
+# in .env. With zoom_token_file_only=1 (get_zoom_token.sh) the pair comes from
+# the file alone: no token there is no token. Later lines win over earlier
+# ones, as in python-dotenv.
+# Only the settings below are read from the file: test hooks (ZOOM_FAKE_NOW,
+# ZOOM_NO_FLOCK, ZOOM_QUIET, _ZOOM_*) and the kit's own variables come from
+# the environment alone, so a stray line in .env cannot fake the clock.
+zoom_token_file_only=0
 zoom_load_env() {
   local line='' seen=' ' ftok='' fexp='' bom=$'\xef\xbb\xbf'
   if [ -e "$ZOOM_ENV_FILE" ]; then
@@ -176,8 +247,9 @@ zoom_load_env() {
       case $_zk in
         ZOOM_ACCESS_TOKEN) ftok=$_zv; continue ;;
         ZOOM_TOKEN_EXPIRES_AT) fexp=$_zv; continue ;;
-        ZOOM_ENV_FILE) continue ;;
-        ZOOM_* | CLAUDE_*) ;;
+        ZOOM_ACCOUNT_ID | ZOOM_CLIENT_ID | ZOOM_CLIENT_SECRET | ZOOM_OAUTH_URL | ZOOM_API_BASE_URL | \
+          ZOOM_TOKEN_THRESHOLD | ZOOM_HTTP_TIMEOUT | ZOOM_LOCK_TIMEOUT | ZOOM_RESTART_CLAUDE | \
+          ZOOM_RESTART_WAIT | ZOOM_RESTART_POLL | CLAUDE_CONFIG_FILE | CLAUDE_MCP_SERVER_NAME | CLAUDE_APP_EXE) ;;
         *) continue ;;
       esac
       if [ -n "${!_zk+x}" ]; then
@@ -190,7 +262,7 @@ zoom_load_env() {
   if [ -n "$ftok" ]; then
     ZOOM_ACCESS_TOKEN=$ftok
     ZOOM_TOKEN_EXPIRES_AT=$fexp
-  elif [ -n "${ZOOM_ACCESS_TOKEN:-}" ]; then
+  elif [ "$zoom_token_file_only" != 1 ] && [ -n "${ZOOM_ACCESS_TOKEN:-}" ]; then
     ZOOM_TOKEN_EXPIRES_AT=${ZOOM_TOKEN_EXPIRES_AT:-}
   else
     # No token anywhere (an empty line in the file counts as none).
@@ -205,7 +277,7 @@ zoom_env_readable() {
   if [ -d "$ZOOM_ENV_FILE" ]; then
     zoom_die 2 "cannot read $ZOOM_ENV_FILE: it is a directory (ZOOM_ENV_FILE must name a file)"
   fi
-  [ -r "$ZOOM_ENV_FILE" ] || zoom_die 2 "cannot read $ZOOM_ENV_FILE"
+  [ -r "$ZOOM_ENV_FILE" ] || zoom_die 2 "cannot read $ZOOM_ENV_FILE; check its owner and mode (chmod 600 $ZOOM_ENV_FILE)"
 }
 
 # Re-read only the token pair from the file (after taking the lock).
@@ -225,6 +297,8 @@ zoom_reload_token() {
   if [ -n "$ftok" ]; then
     ZOOM_ACCESS_TOKEN=$ftok
     ZOOM_TOKEN_EXPIRES_AT=$fexp
+  elif [ "$zoom_token_file_only" = 1 ]; then
+    ZOOM_ACCESS_TOKEN='' ZOOM_TOKEN_EXPIRES_AT=''
   fi
 }
 
@@ -419,7 +493,8 @@ zoom_dirname() { # -> _zdir (no fork)
 # apart and swept later by zoom_tmp_sweep. -> _ztmp
 zoom_tmp_beside() {
   zoom_tmp_prefix "$1"
-  _ztmp=$(mktemp "$_ztpre$$.XXXXXX") || zoom_die 1 "cannot create a temporary file in $_zdir"
+  _ztmp=$(mktemp "$_ztpre$$.XXXXXX" 9>&-) ||
+    zoom_die 1 "cannot create a temporary file in $_zdir; $1 unchanged; check that the folder is writable and has free space, then run again"
   ZOOM_CLEANUP+=("$_ztmp") # mktemp creates it 0600 (GNU and BSD alike)
 }
 zoom_tmp_prefix() { # -> _ztpre (and _zdir): the temp files' path up to the PID
@@ -452,7 +527,13 @@ zoom_tmp_sweep() { # zoom_tmp_sweep TARGET
 
 # Atomic replace: the readers see the old file or the new one, never a part.
 zoom_commit() { # zoom_commit TMP TARGET
-  mv -f -- "$1" "$2" || zoom_die 1 "cannot replace $2"
+  mv -f -- "$1" "$2" 9>&- || zoom_die 1 "cannot replace $2; $2 unchanged; check the folder's owner and mode, then run again"
+}
+
+# Writing a temp file failed (the shell has said why just above: most often a
+# full disk). The target was not touched.
+zoom_write_failed() { # zoom_write_failed TARGET
+  zoom_die 1 "cannot write the new content of $1 (disk full?); $1 unchanged; free some space and run again"
 }
 
 # Rewrite an env file setting KEY=VALUE pairs: existing lines of those keys are
@@ -472,7 +553,7 @@ zoom_env_rewrite() {
   zoom_resolve_symlink "$file"
   target=$_zres
   if [ -e "$target" ]; then
-    [ ! -d "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $target"
+    [ ! -d "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $target; check its owner and mode (chmod 600 $target)"
     partial=0
     while :; do
       if ! IFS= read -r line; then
@@ -494,7 +575,9 @@ zoom_env_rewrite() {
         i=0
         while [ "$i" -lt "$n" ]; do
           if [ "$_zk" = "${keys[i]}" ]; then
-            line="$_zp${keys[i]}$_zs$_zq${vals[i]}$_zq$cr"
+            # An inline comment stays; an unquoted value needs a blank before its "#".
+            case $_zq$_zc in \#*) _zc=" $_zc" ;; esac
+            line="$_zp${keys[i]}$_zs$_zq${vals[i]}$_zq$_zc$cr"
             found[i]=1
           fi
           i=$((i + 1))
@@ -516,7 +599,7 @@ zoom_env_rewrite() {
     i=$((i + 1))
   done
   zoom_tmp_beside "$target"
-  printf '%s' "$out" >"$_ztmp" || zoom_die 1 "cannot write $_ztmp"
+  printf '%s' "$out" >"$_ztmp" || zoom_write_failed "$target"
   zoom_commit "$_ztmp" "$target"
 }
 
@@ -596,14 +679,25 @@ zoom_unix_path() { # -> _zpath
   esac
 }
 
+# Claude Desktop's config by OS. Returns 1 (and _zpath='') when it depends on
+# HOME and HOME is not set: the caller says so (set CLAUDE_CONFIG_FILE).
 zoom_claude_config_default() { # -> _zpath
+  local home=${HOME:-}
+  _zpath=''
   zoom_os
   case $_zos in
-    macos) _zpath="$HOME/Library/Application Support/Claude/claude_desktop_config.json" ;;
+    macos)
+      [ -n "$home" ] || return 1
+      _zpath="$home/Library/Application Support/Claude/claude_desktop_config.json"
+      ;;
     windows)
-      zoom_unix_path "${APPDATA:-$HOME/AppData/Roaming}"
+      [ -n "${APPDATA:-}" ] || [ -n "$home" ] || return 1
+      zoom_unix_path "${APPDATA:-$home/AppData/Roaming}"
       _zpath="$_zpath/Claude/claude_desktop_config.json"
       ;;
-    *) _zpath="${XDG_CONFIG_HOME:-$HOME/.config}/Claude/claude_desktop_config.json" ;;
+    *)
+      [ -n "${XDG_CONFIG_HOME:-}" ] || [ -n "$home" ] || return 1
+      _zpath="${XDG_CONFIG_HOME:-$home/.config}/Claude/claude_desktop_config.json"
+      ;;
   esac
 }
