@@ -123,6 +123,7 @@ class ZoomClient:
 
     # -- public calls -------------------------------------------------------------------------
 
+    # `scope` is how errors name the scopes a call needs (the Server-to-Server app's real scope names).
     def get(self, api_path: str, params: dict | None = None, *, what: str = "", scope: str = "") -> Any:
         return self.request("GET", api_path, params=params, what=what, scope=scope)[0]
 
@@ -137,7 +138,8 @@ class ZoomClient:
         scope: str = "",
     ) -> tuple[Any, str]:
         """Send one API call; return (parsed JSON or None, the body text)."""
-        resp = self._send(method, self.base_url + api_path, params, json_body, what or api_path, scope)
+        url = self.base_url + api_path
+        resp = self._send(method, url, params, json_body, what or api_path, scope)
         if resp.status_code == 204 or not resp.content:
             return None, ""
         text = resp.content.decode("utf-8", "replace")  # JSON is UTF-8; skip requests' charset sniffing
@@ -145,7 +147,7 @@ class ZoomClient:
             return json.loads(text), text
         except ValueError:
             raise ZoomError(
-                f"Zoom sent a malformed answer to {method} {api_path}; try again later", resp.status_code
+                f"Zoom sent a malformed answer to {_label(method, url)}; try again later", resp.status_code
             ) from None
 
     def pages(
@@ -176,7 +178,7 @@ class ZoomClient:
             if max_items is None or not token or got >= max_items:
                 return
 
-    def download_text(self, url: str, *, what: str = "recording file") -> str:
+    def download_text(self, url: str, *, what: str = "recording file", scope: str = "") -> str:
         """Fetch a recording file (e.g. a VTT transcript) with the bearer token, following redirects."""
         parts = urlsplit(url)
         zoom_host = parts.scheme == "https" and (
@@ -185,7 +187,7 @@ class ZoomClient:
         if not (zoom_host or (parts.scheme, parts.netloc) == self._base_origin):
             # Never hand the bearer token to a host that is not Zoom's.
             raise ZoomError(f"Refusing to download {what} from a non-Zoom host ({parts.hostname})")
-        resp = self._send("GET", url, None, None, what, "recording:read", accept="*/*")
+        resp = self._send("GET", url, None, None, what, scope, accept="*/*")
         resp.encoding = resp.encoding or "utf-8"
         if resp.encoding.lower() == "iso-8859-1":  # requests' guess for text/* without a charset
             resp.encoding = "utf-8"
@@ -206,6 +208,7 @@ class ZoomClient:
 
     def _send(self, method, url, params, json_body, what, scope, accept=None):
         import requests
+        from requests.exceptions import ChunkedEncodingError
 
         session = self.session
         token = self._token()
@@ -215,7 +218,7 @@ class ZoomClient:
         rate_tries = 0
         rate_waited = 0.0
         transient = 0
-        label = f"{method} {urlsplit(url).path}"
+        label = _label(method, url)
         while True:
             headers = {"Authorization": "Bearer " + token}
             if accept:
@@ -224,9 +227,21 @@ class ZoomClient:
                 resp = session.request(
                     method, url, params=params, json=json_body, headers=headers, timeout=self.timeout
                 )
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except requests.exceptions.SSLError:
+                # A subclass of ConnectionError, but a certificate problem does not go away by retrying.
+                raise ZoomError(
+                    f"The TLS handshake for {label} failed (certificate not trusted?); check the CA bundle "
+                    "(REQUESTS_CA_BUNDLE) and any TLS-inspecting proxy"
+                ) from None
+            except (requests.Timeout, requests.ConnectionError, ChunkedEncodingError) as exc:
+                # Transient: the answer never came, or broke off mid-body.
                 repeatable = safe_to_repeat or isinstance(exc, requests.ConnectTimeout)
-                kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+                if isinstance(exc, requests.Timeout):
+                    kind = "timed out"
+                elif isinstance(exc, requests.ConnectionError):
+                    kind = "connection failed"
+                else:
+                    kind = "the answer broke off"
                 if repeatable and transient < TRANSIENT_RETRIES:
                     transient += 1
                     delay = self._backoff(transient)
@@ -235,6 +250,25 @@ class ZoomClient:
                     continue
                 raise ZoomError(
                     f"Zoom did not answer {label} ({kind}, {transient + 1} tries); try again later"
+                    + ("" if safe_to_repeat else "; check whether it took effect before repeating it")
+                ) from None
+            except requests.TooManyRedirects:
+                raise ZoomError(
+                    f"Zoom's answer to {label} redirected too many times; check ZOOM_API_BASE_URL "
+                    f"(now {self.base_url}) and any proxy settings"
+                ) from None
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema, requests.exceptions.InvalidProxyURL):
+                raise ZoomError(
+                    f"Cannot send {label}: the URL or proxy setting is not valid; check ZOOM_API_BASE_URL "
+                    "and HTTPS_PROXY"
+                ) from None
+            except requests.RequestException as exc:
+                # Anything else requests raises (SSL, content decoding...): name the kind, never the
+                # exception's text, which can carry URLs and headers.
+                raise ZoomError(
+                    f"The request {label} failed ({type(exc).__name__}); try again later, and check the "
+                    "network, proxy and CA settings if it keeps failing"
                     + ("" if safe_to_repeat else "; check whether it took effect before repeating it")
                 ) from None
 
@@ -246,11 +280,16 @@ class ZoomClient:
 
             if code == 4711 or "does not contain scopes" in message:
                 m = _SCOPES.search(message)
-                need = m.group(1).strip() if m else scope or "the scope this call needs"
+                detail = f"code {code}: {message}" if code else message
+                if m:
+                    need = f"the app lacks the scope {m.group(1).strip()} ({detail})"
+                else:
+                    # Zoom named no scope: quote it and point at this call's real scopes, never a guess.
+                    need = (f"a scope is missing ({detail}); the app needs the scope Zoom lists for this call"
+                            + (f": {scope}" if scope else ""))
                 raise ZoomError(
-                    f"Zoom denied {label}: the app lacks the scope {need} (code {code}: {message}). "
-                    "Add it to your Server-to-Server OAuth app in the Zoom App Marketplace, then run "
-                    "./scripts/get_zoom_token.sh -f",
+                    f"Zoom denied {label}: {need}. Add it to your Server-to-Server OAuth app in the Zoom "
+                    "App Marketplace, then run ./scripts/get_zoom_token.sh -f",
                     status,
                     code,
                 )
@@ -297,6 +336,11 @@ class ZoomClient:
                 raise ZoomError(f"Not found: {what} ({detail})", status, code)
             detail = f"code {code}: {message}" if code else message or resp.reason
             raise ZoomError(f"Zoom rejected {label} (HTTP {status}, {detail})", status, code)
+
+
+def _label(method: str, url: str) -> str:
+    """How errors name a call: the method and the URL's path, as Zoom's docs do (GET /v2/users/me)."""
+    return f"{method} {urlsplit(url).path}"
 
 
 def _error_body(resp: Any) -> tuple[int | None, str]:

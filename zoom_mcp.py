@@ -11,17 +11,21 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 from datetime import date, datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
+import anyio
 import anyio.from_thread
+import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 
+import jq_sandbox
 from zoom_client import ZoomClient, ZoomError, path, uuid_segment
 
 log = logging.getLogger("zoom_mcp")
@@ -39,41 +43,43 @@ INSTRUCTIONS = (
 Result = Annotated[CallToolResult, dict[str, Any]]
 
 
-# The filter comes from the model. jq's `env`/`$ENV` would hand it the server's environment (under
-# Claude Desktop that holds ZOOM_ACCESS_TOKEN), and input/inputs/import reach beyond the result, so
-# the filter runs inside definitions that shadow them; `import`/`include` cannot follow a pipe.
-_JQ_SANDBOX = (
-    "def env: {}; def input: empty; def inputs: empty; def input_filename: null; "
-    "def get_search_list: []; {} as $ENV | ("
-)
+class _Filter(NamedTuple):
+    """A result still to go through the caller's jq filter (in the sandbox, off the event loop)."""
+
+    data: Any
+    text: str | None
+    expr: str
 
 
-@functools.lru_cache(maxsize=64)
-def _jq_program(expr: str) -> Any:
-    import jq  # only calls with a filter pay for it
-
-    jq.compile(expr)  # the model's own filter first, so a syntax error reads as its own
-    return jq.compile(f"{_JQ_SANDBOX}{expr}\n)")
-
-
-def _result(data: Any, text: str | None = None, jq_filter: str | None = None) -> CallToolResult:
+def _result(data: Any, text: str | None = None, jq_filter: str | None = None) -> Any:
     """Wrap a result; `text` is Zoom's own JSON body, reused so the hot path never re-serialises."""
     if jq_filter:
-        try:
-            program = _jq_program(jq_filter)
-        except ValueError as exc:
-            raise ToolError(f"Invalid jq filter {jq_filter!r}: {exc}") from None
-        try:
-            out = program.input_value(data).all()
-        except ValueError as exc:
-            raise ToolError(f"The jq filter {jq_filter!r} failed on this result: {exc}") from None
-        data = out[0] if len(out) == 1 else out
-        text = None
+        return _Filter(data, text, jq_filter)
     if not isinstance(data, dict):
         data, text = {"result": data}, None
     if text is None:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def apply_jq(pool: jq_sandbox.JqPool, pending: _Filter, job: jq_sandbox.Job | None = None) -> CallToolResult:
+    """Run the filter in the sandbox pool (blocking); its errors are ToolErrors."""
+    text = pending.text or json.dumps(pending.data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        out = pool.run(pending.expr, text, job)
+    except jq_sandbox.JqError as exc:
+        raise ToolError(str(exc)) from None
+    return CallToolResult(content=[TextContent(type="text", text=out)], structured_content=json.loads(out))
+
+
+async def run_filter(pool: jq_sandbox.JqPool, pending: _Filter) -> CallToolResult:
+    """apply_jq off the event loop; cancelling the call (or stopping the server) stops the filter."""
+    job = jq_sandbox.Job()
+    try:
+        return await anyio.to_thread.run_sync(apply_jq, pool, pending, job, abandon_on_cancel=True)
+    except anyio.get_cancelled_exc_class():
+        job.cancel()
+        raise
 
 
 # -- input validation (before any request) -------------------------------------------------------
@@ -84,39 +90,74 @@ _EMAIL = re.compile(r"[^@\s/\\?#]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OCCURRENCE = re.compile(r"\d{1,20}")
 _TZ = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?")
 _INT64_MAX = 2**63 - 1
 
 
-def meeting_segment(value: int | str, name: str = "meeting_id") -> int | str:
-    """A positive integer id, or a Zoom UUID (encoded as Zoom wants); anything else is a ToolError."""
+def _shown(value: Any) -> str:
+    """A rejected value as the error shows it: trimmed, JSON for non-strings, long ones cut."""
+    if isinstance(value, str):
+        s = value.strip()
+        return repr(s if len(s) <= 48 else s[:45] + "...")
+    try:
+        return json.dumps(value)[:48]
+    except (TypeError, ValueError):
+        return type(value).__name__
+
+
+def meeting_ref(value: Any, name: str = "meeting_id") -> int | str:
+    """A positive int64 id, or a Zoom UUID (as given, not yet encoded); else a ToolError.
+
+    Surrounding whitespace is forgiven. JSON true/false is not an id (Python's bool is an int)."""
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 < value <= _INT64_MAX:
             return value
     elif isinstance(value, str):
         s = value.strip()
-        if s.isascii() and s.isdigit() and 0 < int(s) <= _INT64_MAX:
+        if len(s) <= 19 and s.isascii() and s.isdigit() and 0 < int(s) <= _INT64_MAX:
             return int(s)
         if _UUID.fullmatch(s):
-            return uuid_segment(s)
+            return s
     raise ToolError(
-        f"Invalid {name} {value!r}: expected a positive integer id or a Zoom UUID "
+        f"Invalid {name} {_shown(value)}: expected a positive integer id or a Zoom UUID "
         "(22 base64 characters followed by '==')"
     )
 
 
+def meeting_number(value: Any, name: str = "meeting_id") -> int:
+    """The numeric id only: Zoom's spec types GET/PATCH/DELETE /meetings/{meetingId} as int64."""
+    ref = meeting_ref(value, name)
+    if isinstance(ref, str):
+        raise ToolError(
+            f"{name} {ref!r} is a meeting UUID: a UUID names one past instance of a meeting, and this tool "
+            "takes the numeric meeting id (e.g. 85746065432; zoom_list_meetings lists them). For a past "
+            "instance, use its UUID with zoom_list_past_meeting_participants, zoom_get_meeting_recordings, "
+            "zoom_get_meeting_summary or zoom_get_meeting_transcript."
+        )
+    return ref
+
+
+def meeting_segment(value: Any, name: str = "meeting_id") -> int | str:
+    """A meeting id or UUID as a URL path segment (a UUID encoded as Zoom wants)."""
+    ref = meeting_ref(value, name)
+    return ref if isinstance(ref, int) else uuid_segment(ref)
+
+
 def user_segment(value: str) -> str:
-    if value == "me" or _EMAIL.fullmatch(value) or _USER_ID.fullmatch(value):
-        return value
-    raise ToolError(f"Invalid user_id {value!r}: expected 'me', an email address or a Zoom user id")
+    s = value.strip() if isinstance(value, str) else ""
+    if len(s) <= 128 and (s == "me" or _EMAIL.fullmatch(s) or _USER_ID.fullmatch(s)):
+        return s
+    raise ToolError(f"Invalid user_id {_shown(value)}: expected 'me', an email address or a Zoom user id")
 
 
 def iso_date(value: str, name: str) -> date:
+    s = value.strip() if isinstance(value, str) else ""
     try:
-        if _DATE.fullmatch(value):
-            return date.fromisoformat(value)
+        if _DATE.fullmatch(s):
+            return date.fromisoformat(s)
     except ValueError:
         pass
-    raise ToolError(f"Invalid {name} {value!r}: expected a real date as yyyy-mm-dd")
+    raise ToolError(f"Invalid {name} {_shown(value)}: expected a real date as yyyy-mm-dd")
 
 
 def date_range(start: str | None, end: str | None, default_days: int = 30) -> tuple[date, date]:
@@ -149,44 +190,114 @@ def month_windows(since: date, to: date) -> list[tuple[date, date]]:
 
 
 def occurrence(value: str | None) -> str | None:
-    if value is None or _OCCURRENCE.fullmatch(value):
-        return value
-    raise ToolError(f"Invalid occurrence_id {value!r}: expected the digits of a Zoom occurrence id")
-
-
-def start_time(value: str | None) -> str | None:
     if value is None:
         return None
+    s = value.strip() if isinstance(value, str) else ""
+    if _OCCURRENCE.fullmatch(s):
+        return s
+    raise ToolError(f"Invalid occurrence_id {_shown(value)}: expected the digits of a Zoom occurrence id")
+
+
+def start_time(value: str | None, name: str = "start_time", *, utc: bool = False) -> str | None:
+    """Zoom's two documented forms: yyyy-MM-ddTHH:mm:ssZ (UTC), or yyyy-MM-ddTHH:mm:ss read in the
+    meeting's `timezone` (the account's when none is given). A UTC offset (+02:00) is converted to
+    UTC 'Z' rather than refused: same instant, Zoom's form. Dates alone and fractions are refused.
+    With utc=True (recurrence end), only 'Z' or an offset will do."""
+    if value is None:
+        return None
+    s = value.strip() if isinstance(value, str) else ""
+    m = _DATETIME.fullmatch(s)
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(s.replace("Z", "+00:00")) if m else None
     except ValueError:
-        raise ToolError(
-            f"Invalid start_time {value!r}: expected ISO 8601, e.g. 2026-05-01T14:00:00Z "
-            "(UTC) or 2026-05-01T14:00:00 with timezone"
-        ) from None
-    return value
+        when = None
+    if when is None or (utc and not m.group(1)):
+        example = "2026-05-01T14:00:00Z" + ("" if utc else " (UTC) or 2026-05-01T14:00:00 with timezone")
+        raise ToolError(f"Invalid {name} {_shown(value)}: expected {example}")
+    if m.group(1) and m.group(1) != "Z":
+        return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return s
 
 
 def tz_name(value: str | None) -> str | None:
-    if value is None or _TZ.fullmatch(value):
-        return value
-    raise ToolError(f"Invalid timezone {value!r}: expected an IANA name such as Europe/Berlin")
+    if value is None:
+        return None
+    s = value.strip() if isinstance(value, str) else ""
+    if len(s) <= 64 and _TZ.fullmatch(s):
+        return s
+    raise ToolError(f"Invalid timezone {_shown(value)}: expected an IANA name such as Europe/Berlin")
 
 
 # -- parameter types ---------------------------------------------------------------------------
 
-Jq = Annotated[
-    str | None,
-    Field(
-        max_length=2000,
-        description="Optional jq filter applied to the result, e.g. '.meetings[] | {id, topic}'. "
-        "Use it to return only the fields you need.",
-    ),
-]
-UserId = Annotated[str, Field(min_length=1, max_length=128, description="'me', an email or a Zoom user id")]
-MeetingId = Annotated[
-    int | str, Field(description="Numeric meeting id (e.g. 85746065432) or meeting UUID (e.g. 'aBc...==')")
-]
+_FIELD_NAMES = {"from_": "from"}  # Python names that differ from the argument's
+
+
+def _arg(tp: Any, check, schema: dict, description: str | None = None) -> Any:
+    """A parameter type checked by `check` (with its clear message) and shown to the model as `schema`.
+
+    The check runs as a pydantic validator, so a bad value never reaches the tool body (and makes no
+    Zoom request); its ToolError becomes the ValueError pydantic reports, naming the argument."""
+
+    def validate(value: Any, info: ValidationInfo) -> Any:
+        try:
+            return check(value, _FIELD_NAMES.get(info.field_name, info.field_name))
+        except ToolError as exc:
+            raise ValueError(str(exc)) from None
+
+    meta: tuple = (BeforeValidator(validate), WithJsonSchema(schema))
+    if description:
+        meta += (Field(description=description),)
+    return Annotated[(tp, *meta)]
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def jq_arg(example: str):
+    """The optional jq parameter, with an example that fits the tool's own result."""
+    return Annotated[
+        str | None,
+        Field(
+            max_length=2000,
+            description=f"Optional jq filter applied to the result, e.g. '{example}'. "
+            "Use it to return only the fields you need.",
+        ),
+    ]
+
+
+_INT_ID = {"type": "integer", "minimum": 1, "maximum": _INT64_MAX}
+_NUMERIC_STRING = r"^[0-9]{1,19}$"
+_UUID_PATTERN = r"^(?:[0-9]{1,19}|[A-Za-z0-9+/]{22}==)$"
+MeetingNumber = _arg(
+    int | str, meeting_number, {"anyOf": [_INT_ID, {"type": "string", "pattern": _NUMERIC_STRING}]},
+    "Numeric meeting id, e.g. 85746065432 (not a UUID)",
+)
+MeetingRef = _arg(
+    int | str, meeting_ref, {"anyOf": [_INT_ID, {"type": "string", "pattern": _UUID_PATTERN}]},
+    "Numeric meeting id (its most recent instance) or the UUID of one instance "
+    "(e.g. 'aDYlohsHRtCd4ii1uC2+hA==')",
+)
+WebinarRef = _arg(
+    int | str, meeting_ref, {"anyOf": [_INT_ID, {"type": "string", "pattern": _UUID_PATTERN}]},
+    "Numeric webinar id, or the UUID of one past instance",
+)
+_USER_PATTERN = r"^(?:me|[A-Za-z0-9_-]{6,64}|[^@\s/\\?#]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$"
+UserId = _arg(
+    str, lambda v, _name: user_segment(v),
+    {"type": "string", "minLength": 2, "maxLength": 128, "pattern": _USER_PATTERN},
+    "'me', an email or a Zoom user id",
+)
+_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+
+def _date_check(value: Any, name: str) -> str | None:
+    return None if value is None else iso_date(value, name).isoformat()
+
+
+DateArg = _arg(str, _date_check, _DATE_SCHEMA)
+OptionalDate = _arg(str | None, _date_check, _nullable(_DATE_SCHEMA))
 PageSize = Annotated[int, Field(ge=1, le=300, description="Items per page (1-300)")]
 PageToken = Annotated[
     str | None, Field(max_length=512, description="next_page_token from a previous page, to continue")
@@ -199,8 +310,11 @@ MaxItems = Annotated[
         description="Follow pages automatically and return up to this many items in one answer",
     ),
 ]
-DateArg = Annotated[str, Field(description="Date as yyyy-mm-dd")]
-OccurrenceId = Annotated[str | None, Field(max_length=20, description="Occurrence id of a recurring meeting")]
+OccurrenceId = _arg(
+    str | None, lambda v, _name: occurrence(v), _nullable({"type": "string", "pattern": r"^[0-9]{1,20}$"}),
+    "Occurrence id of a recurring meeting (digits, from its occurrences)",
+)
+_DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$"
 
 
 class Recurrence(BaseModel):
@@ -216,7 +330,10 @@ class Recurrence(BaseModel):
     monthly_week: Literal[-1, 1, 2, 3, 4] | None = Field(None, description="Monthly: week (-1 = last)")
     monthly_week_day: int | None = Field(None, ge=1, le=7, description="Monthly: weekday, 1=Sunday")
     end_times: int | None = Field(None, ge=1, le=60, description="End after N occurrences")
-    end_date_time: str | None = Field(None, description="Or end at this UTC time, e.g. 2026-12-31T00:00:00Z")
+    end_date_time: _arg(
+        str | None, lambda v, name: start_time(v, name, utc=True),
+        _nullable({"type": "string", "pattern": _DATETIME_PATTERN.replace(")?$", ")$")}),
+    ) = Field(None, description="Or end at this time, UTC: e.g. 2026-12-31T00:00:00Z")
 
 
 class MeetingSettings(BaseModel):
@@ -236,12 +353,17 @@ class MeetingSettings(BaseModel):
 
 
 Topic = Annotated[str, Field(min_length=1, max_length=200, description="Meeting topic")]
-StartTime = Annotated[
-    str | None,
-    Field(description="Start, ISO 8601: '2026-05-01T14:00:00Z' (UTC) or local time with timezone"),
-]
+StartTime = _arg(
+    str | None, start_time, _nullable({"type": "string", "pattern": _DATETIME_PATTERN}),
+    "Start: '2026-05-01T14:00:00Z' (UTC), or '2026-05-01T14:00:00' in `timezone` (the account's if none); "
+    "an offset such as +02:00 is converted to UTC",
+)
 Duration = Annotated[int | None, Field(ge=1, le=1440, description="Minutes")]
-Timezone = Annotated[str | None, Field(max_length=64, description="IANA timezone, e.g. 'Europe/Berlin'")]
+Timezone = _arg(
+    str | None, lambda v, _name: tz_name(v),
+    _nullable({"type": "string", "maxLength": 64, "pattern": r"^[A-Za-z][A-Za-z0-9_+/-]*$"}),
+    "IANA timezone, e.g. 'Europe/Berlin'",
+)
 Agenda = Annotated[str | None, Field(max_length=2000, description="Meeting description")]
 Passcode = Annotated[
     str | None,
@@ -257,22 +379,50 @@ MeetingType = Annotated[
 def _meeting_body(
     topic, start, duration, tz, agenda, password, mtype, recurrence: Recurrence | None, settings
 ) -> dict:
+    # start and tz arrive checked and normalised by their argument types.
     body = {
         "topic": topic,
         "type": mtype,
-        "start_time": start_time(start),
+        "start_time": start,
         "duration": duration,
-        "timezone": tz_name(tz),
+        "timezone": tz,
         "agenda": agenda,
         "password": password,
     }
     if recurrence is not None:
-        if recurrence.end_date_time:
-            start_time(recurrence.end_date_time)
         body["recurrence"] = recurrence.model_dump(exclude_none=True)
     if settings is not None:
         body["settings"] = settings.model_dump(exclude_none=True)
     return {k: v for k, v in body.items() if v is not None}
+
+
+# The scopes each call needs, as Zoom's spec lists them (x-granular-scopes / x-macro-scopes) for a
+# Server-to-Server OAuth app, i.e. the :admin ones: granular first, then the classic one where the
+# spec lists it. Error texts name these when Zoom's own message names none.
+_S2S_SCOPES = {  # operation: (granular, classic or None)
+    "GET /users/{userId}": ("user:read:user:admin", "user:read:admin"),
+    "GET /users": ("user:read:list_users:admin", "user:read:admin"),
+    "GET /users/{userId}/meetings": ("meeting:read:list_meetings:admin", "meeting:read:admin"),
+    "GET /meetings/{meetingId}": ("meeting:read:meeting:admin", "meeting:read:admin"),
+    "POST /users/{userId}/meetings": ("meeting:write:meeting:admin", "meeting:write:admin"),
+    "PATCH /meetings/{meetingId}": ("meeting:update:meeting:admin", "meeting:write:admin"),
+    "DELETE /meetings/{meetingId}": ("meeting:delete:meeting:admin", "meeting:write:admin"),
+    "GET /past_meetings/{meetingId}/participants": ("meeting:read:list_past_participants:admin",
+                                                    "meeting:read:admin"),
+    "GET /users/{userId}/recordings": ("cloud_recording:read:list_user_recordings:admin",
+                                       "recording:read:admin"),
+    "GET /meetings/{meetingId}/recordings": ("cloud_recording:read:list_recording_files:admin", None),
+    "GET /meetings/{meetingId}/meeting_summary": ("meeting:read:summary:admin", "meeting_summary:read:admin"),
+    "GET /users/{userId}/webinars": ("webinar:read:list_webinars:admin", "webinar:read:admin"),
+    "GET /webinars/{webinarId}": ("webinar:read:webinar:admin", "webinar:read:admin"),
+    "GET /report/users/{userId}/meetings": ("report:read:user:admin", "report:read:admin"),
+}
+S2S_SCOPES = {
+    op: f"{granular} (granular)" + (f" or {classic} (classic)" if classic else "")
+    for op, (granular, classic) in _S2S_SCOPES.items()
+}
+
+MAX_MONTHS = 12  # month windows one zoom_list_recordings call walks at most
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -290,20 +440,40 @@ CREATE = _hints(read_only=False, destructive=False, idempotent=False)  # additiv
 CHANGE = _hints(read_only=False, destructive=True, idempotent=True)  # overwrites / removes data
 
 
-def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -> MCPServer:
-    """Build the MCPServer with every Zoom tool bound to `client` and the token source `tokens`."""
+def _report(ctx: Context | None, done: float, total: float | None, message: str) -> None:
+    """MCP progress from a tool's worker thread (a no-op unless the client asked for progress)."""
+    if ctx is not None:
+        anyio.from_thread.run(functools.partial(ctx.report_progress, done, total, message))
+
+
+def create_server(
+    client: ZoomClient, tokens: Any, *, log_level: str = "INFO", jq_pool: jq_sandbox.JqPool | None = None
+) -> MCPServer:
+    """Build the MCPServer with every Zoom tool bound to `client` and the token source `tokens`.
+
+    jq filters run in `jq_pool` (a new one if none is given: its owner closes it, see main())."""
     mcp = MCPServer("zoom", instructions=INSTRUCTIONS, log_level=log_level)
+    pool = jq_pool or jq_sandbox.JqPool()
 
     def tool(annotations: ToolAnnotations, title: str):
-        """Register fn; a ZoomError becomes a ToolError, the only kind whose text reaches the model."""
+        """Register fn (sync, run in a worker thread as the SDK would); a ZoomError becomes a ToolError,
+        the only kind whose text reaches the model. A jq filter is compiled before fn runs (a broken one
+        makes no Zoom request) and applied after it, in the sandbox."""
 
         def register(fn):
             @functools.wraps(fn)
-            def wrapper(*args, **kwargs):
+            async def wrapper(**kwargs):
+                expr = kwargs.get("jq")
+                if expr:
+                    try:
+                        jq_sandbox.check(expr)
+                    except jq_sandbox.JqError as exc:
+                        raise ToolError(str(exc)) from None
                 try:
-                    return fn(*args, **kwargs)
+                    out = await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
                 except ZoomError as exc:
                     raise ToolError(str(exc)) from None
+                return await run_filter(pool, out) if type(out) is _Filter else out
 
             mcp.add_tool(
                 wrapper, name=fn.__name__, title=title, description=inspect.cleandoc(fn.__doc__ or ""),
@@ -323,11 +493,7 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
             first = data if first is None else first
             last = data
             items.extend(data.get(key) or ())
-            if ctx is not None:
-                anyio.from_thread.run(
-                    functools.partial(ctx.report_progress, min(len(items), max_items), max_items,
-                                      f"{len(items)} {key}")
-                )
+            _report(ctx, min(len(items), max_items), max_items, f"{len(items)} {key}")
         merged = {k: v for k, v in (first or {}).items() if k not in ("page_size", "page_number")}
         merged[key] = items[:max_items]
         merged["next_page_token"] = (last or {}).get("next_page_token") or ""
@@ -336,12 +502,16 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
     def listing(ctx, api_path, params, key, page_size, next_page_token, max_items, jq, what, scope):
         pages = client.pages(
             api_path, params, key, page_size=page_size, next_page_token=next_page_token,
-            max_items=max_items, what=what, scope=scope,
+            max_items=max_items, what=what, scope=S2S_SCOPES[scope],
         )
         return _result(*follow(ctx, pages, key, max_items), jq)
 
+    def get(api_path: str, what: str, scope: str, jq: str | None, params: dict | None = None):
+        data, text = client.request("GET", api_path, params=params, what=what, scope=S2S_SCOPES[scope])
+        return _result(data, text, jq)
+
     @tool(LOCAL_READ, "Zoom token status")
-    def zoom_token_status(jq: Jq = None) -> Result:
+    def zoom_token_status(jq: jq_arg(".seconds_left") = None) -> Result:
         """Show the state of this server's Zoom access token: state (fresh, expiring, critical, expired,
         missing), expires_at (epoch seconds), seconds_left, auto_refresh_enabled and consecutive_failures.
         Use it when Zoom calls fail with token errors or to check that auto-refresh is healthy. Never
@@ -349,11 +519,10 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         return _result(tokens.status(), None, jq)
 
     @tool(READ, "Get a Zoom user")
-    def zoom_get_user(user_id: UserId = "me", jq: Jq = None) -> Result:
+    def zoom_get_user(user_id: UserId = "me", jq: jq_arg("{email, timezone, pmi}") = None) -> Result:
         """Get one Zoom user's profile (name, email, type, timezone, PMI, status). Use user_id 'me' for
         the account's own user, or an email or user id from zoom_list_users."""
-        uid = user_segment(user_id)
-        return _result(*client.request("GET", path("users", uid), what=f"user {uid}", scope="user:read"), jq)
+        return get(path("users", user_id), f"user {user_id}", "GET /users/{userId}", jq)
 
     @tool(READ, "List Zoom users")
     def zoom_list_users(
@@ -362,13 +531,13 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         page_size: PageSize = 30,
         next_page_token: PageToken = None,
         max_items: MaxItems = None,
-        jq: Jq = None,
+        jq: jq_arg("[.users[] | {id, email}]") = None,
     ) -> Result:
         """List the users of the Zoom account (id, email, name, type, status). Use it to find a user's
         id or email for the other tools."""
         return listing(
             ctx, "/users", {"status": status}, "users", page_size, next_page_token, max_items, jq,
-            "users", "user:read:admin",
+            "users", "GET /users",
         )
 
     @tool(READ, "List Zoom meetings")
@@ -379,28 +548,28 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         page_size: PageSize = 30,
         next_page_token: PageToken = None,
         max_items: MaxItems = None,
-        jq: Jq = None,
+        jq: jq_arg("[.meetings[] | {id, topic, start_time}]") = None,
     ) -> Result:
         """List a user's meetings (id, topic, start_time, duration, join_url). type: scheduled (all
         scheduled), live, upcoming, upcoming_meetings or previous_meetings. Use zoom_get_meeting for
         one meeting's full details."""
-        uid = user_segment(user_id)
         return listing(
-            ctx, path("users", uid, "meetings"), {"type": type}, "meetings", page_size, next_page_token,
-            max_items, jq, f"user {uid}", "meeting:read",
+            ctx, path("users", user_id, "meetings"), {"type": type}, "meetings", page_size, next_page_token,
+            max_items, jq, f"user {user_id}", "GET /users/{userId}/meetings",
         )
 
     @tool(READ, "Get a Zoom meeting")
-    def zoom_get_meeting(meeting_id: MeetingId, occurrence_id: OccurrenceId = None, jq: Jq = None) -> Result:
+    def zoom_get_meeting(
+        meeting_id: MeetingNumber,
+        occurrence_id: OccurrenceId = None,
+        jq: jq_arg("{topic, start_time, join_url}") = None,
+    ) -> Result:
         """Get one meeting's details: topic, start_time, duration, timezone, agenda, join_url, settings,
-        recurrence and occurrences. Use it before updating a meeting or to share its join link."""
-        mid = meeting_segment(meeting_id)
-        params = {"occurrence_id": occurrence(occurrence_id)} if occurrence_id else None
-        return _result(
-            *client.request("GET", path("meetings", mid), params=params, what=f"meeting {meeting_id}",
-                            scope="meeting:read"),
-            jq,
-        )
+        recurrence and occurrences. Takes the numeric meeting id (Zoom's API has no UUID form here).
+        Use it before updating a meeting or to share its join link."""
+        params = {"occurrence_id": occurrence_id} if occurrence_id else None
+        return get(path("meetings", meeting_id), f"meeting {meeting_id}", "GET /meetings/{meetingId}", jq,
+                   params)
 
     @tool(CREATE, "Create a Zoom meeting")
     def zoom_create_meeting(
@@ -418,18 +587,18 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         """Schedule a new meeting for a user and return it (id, join_url, start_url, password). Each
         call creates another meeting: do not repeat it to retry a failure without checking
         zoom_list_meetings first."""
-        uid = user_segment(user_id)
         body = _meeting_body(
             topic, start_time, duration, timezone, agenda, password, type, recurrence, settings
         )
         return _result(
-            *client.request("POST", path("users", uid, "meetings"), json_body=body, what=f"user {uid}",
-                            scope="meeting:write")
+            *client.request("POST", path("users", user_id, "meetings"), json_body=body,
+                            what=f"user {user_id}",
+                            scope=S2S_SCOPES["POST /users/{userId}/meetings"])
         )
 
     @tool(CHANGE, "Update a Zoom meeting")
     def zoom_update_meeting(
-        meeting_id: MeetingId,
+        meeting_id: MeetingNumber,
         topic: Annotated[str | None, Field(min_length=1, max_length=200, description="New topic")] = None,
         start_time: StartTime = None,
         duration: Duration = None,
@@ -441,54 +610,56 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         settings: MeetingSettings | None = None,
         occurrence_id: OccurrenceId = None,
     ) -> Result:
-        """Change fields of an existing meeting (only the fields given; the rest stay as they are).
+        """Change fields of an existing meeting: reschedule it, rename it, change its agenda, passcode
+        or settings (only the fields given; the rest stay as they are). Use it when the user wants to
+        change a meeting rather than create a new one; take the numeric id from zoom_list_meetings.
         With occurrence_id, changes only that occurrence of a recurring meeting."""
-        mid = meeting_segment(meeting_id)
         body = _meeting_body(
             topic, start_time, duration, timezone, agenda, password, type, recurrence, settings
         )
         if not body:
             raise ToolError("Nothing to update: give at least one field to change")
-        params = {"occurrence_id": occurrence(occurrence_id)} if occurrence_id else None
-        client.request("PATCH", path("meetings", mid), params=params, json_body=body,
-                       what=f"meeting {meeting_id}", scope="meeting:write")
+        params = {"occurrence_id": occurrence_id} if occurrence_id else None
+        client.request("PATCH", path("meetings", meeting_id), params=params, json_body=body,
+                       what=f"meeting {meeting_id}", scope=S2S_SCOPES["PATCH /meetings/{meetingId}"])
         return _result({"meeting_id": meeting_id, "updated": sorted(body)})
 
     @tool(CHANGE, "Delete a Zoom meeting")
     def zoom_delete_meeting(
-        meeting_id: MeetingId,
+        meeting_id: MeetingNumber,
         occurrence_id: OccurrenceId = None,
         schedule_for_reminder: Annotated[
             bool | None, Field(description="Email the host (and alternative hosts) about the cancellation")
         ] = None,
     ) -> Result:
-        """Delete a meeting, or with occurrence_id one occurrence of a recurring meeting. This cannot
-        be undone: confirm with the user first."""
-        mid = meeting_segment(meeting_id)
+        """Delete a meeting (by its numeric id), or with occurrence_id one occurrence of a recurring
+        meeting. This cannot be undone: confirm with the user first."""
         params: dict[str, Any] = {}
         if occurrence_id:
-            params["occurrence_id"] = occurrence(occurrence_id)
+            params["occurrence_id"] = occurrence_id
         if schedule_for_reminder is not None:
             params["schedule_for_reminder"] = "true" if schedule_for_reminder else "false"
-        client.request("DELETE", path("meetings", mid), params=params or None, what=f"meeting {meeting_id}",
-                       scope="meeting:write")
+        client.request("DELETE", path("meetings", meeting_id), params=params or None,
+                       what=f"meeting {meeting_id}",
+                       scope=S2S_SCOPES["DELETE /meetings/{meetingId}"])
         return _result({"meeting_id": meeting_id, "occurrence_id": occurrence_id, "deleted": True})
 
     @tool(READ, "List past meeting participants")
     def zoom_list_past_meeting_participants(
         ctx: Context,
-        meeting_id: MeetingId,
+        meeting_id: MeetingRef,
         page_size: PageSize = 30,
         next_page_token: PageToken = None,
         max_items: MaxItems = None,
-        jq: Jq = None,
+        jq: jq_arg("[.participants[] | {name, join_time, duration}]") = None,
     ) -> Result:
         """List who attended a meeting that has ended (name, email, join/leave time, duration). Give
-        the meeting's UUID for one specific instance; a numeric id means its most recent instance."""
+        the UUID of one instance (from zoom_list_recordings or zoom_report_meetings); a numeric id
+        means the meeting's most recent instance."""
         mid = meeting_segment(meeting_id)
         return listing(
             ctx, path("past_meetings", mid, "participants"), {}, "participants", page_size, next_page_token,
-            max_items, jq, f"past meeting {meeting_id}", "meeting:read",
+            max_items, jq, f"past meeting {meeting_id}", "GET /past_meetings/{meetingId}/participants",
         )
 
     @tool(READ, "List cloud recordings")
@@ -496,95 +667,105 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         ctx: Context,
         user_id: UserId = "me",
         from_: Annotated[
-            str | None,
+            OptionalDate,
             Field(validation_alias="from", description="Start date yyyy-mm-dd (default: 30 days ago)"),
         ] = None,
-        to: Annotated[str | None, Field(description="End date yyyy-mm-dd (default: today)")] = None,
+        to: Annotated[OptionalDate, Field(description="End date yyyy-mm-dd (default: today)")] = None,
         page_size: PageSize = 30,
         next_page_token: PageToken = None,
         max_items: MaxItems = None,
-        jq: Jq = None,
+        jq: jq_arg("[.meetings[] | {uuid, topic, start_time}]") = None,
     ) -> Result:
-        """List a user's cloud recordings between two dates: each meeting with its recording_files
-        (MP4, M4A, TRANSCRIPT...). Zoom serves one month per request: a longer range is fetched month by
-        month and merged (next_page_token then marks the month, 'yyyy-mm-dd:token'). For one meeting's
-        transcript use zoom_get_meeting_transcript."""
-        uid = user_segment(user_id)
+        """List a user's cloud recordings between two dates, newest first: each meeting instance
+        (uuid, id, topic, start_time) with its recording_files (MP4, M4A, TRANSCRIPT...). Zoom serves
+        one month per request, so a longer range is fetched month by month, newest month first, and
+        merged: the answer then has 'returned' (meetings in this answer) instead of Zoom's
+        total_records. One call walks at most 12 months; when the range holds more, or more
+        meetings than asked for, next_page_token ('yyyy-mm-dd:token') continues where it stopped.
+        For one meeting's transcript use zoom_get_meeting_transcript."""
         since, until = date_range(from_, to)
         windows = month_windows(since, until)
-        api_path = path("users", uid, "recordings")
-        what = f"user {uid}"
+        api_path = path("users", user_id, "recordings")
+        what = f"user {user_id}"
+        scope = "GET /users/{userId}/recordings"
         if len(windows) == 1:
             params = {"from": since.isoformat(), "to": until.isoformat()}
             return listing(ctx, api_path, params, "meetings", page_size, next_page_token, max_items, jq,
-                           what, "recording:read")
-        # Several months: resume at the month named in the cursor, then walk on until enough.
+                           what, scope)
+        # Several months, newest first (Zoom lists newest first within a month, so the merged list
+        # keeps one order). Resume at the month named in the cursor, then walk on until enough.
         start, _, token = (next_page_token or "").partition(":")
         if start and not _DATE.fullmatch(start):
             start, token = "", next_page_token or ""
+        todo = [w for w in reversed(windows) if not start or w[0].isoformat() <= start]
         want = max_items or page_size
         meetings: list = []
         cursor = ""
-        for i, (a, b) in enumerate(windows):
-            if start and a.isoformat() < start:
-                continue
+        pages_done = 0
+        for i, (a, b) in enumerate(todo):
+            if i == MAX_MONTHS:  # bounded work per call: the cursor picks up from this month
+                cursor = f"{a.isoformat()}:"
+                break
             params = {"from": a.isoformat(), "to": b.isoformat()}
             pages = client.pages(api_path, params, "meetings", page_size=page_size, next_page_token=token,
-                                 max_items=want - len(meetings), what=what, scope="recording:read")
+                                 max_items=want - len(meetings), what=what, scope=S2S_SCOPES[scope])
             token = ""
             for data, _text in pages:
                 meetings.extend(data.get("meetings") or ())
                 token = data.get("next_page_token") or ""
-            if max_items is not None:
-                anyio.from_thread.run(
-                    functools.partial(ctx.report_progress, i + 1, len(windows), f"{len(meetings)} meetings")
-                )
+                pages_done += 1
+                # Progress counts pages (it must grow with every report; an empty month adds no meetings).
+                _report(ctx, pages_done, None, f"{len(meetings)} meetings; {a}..{b} fetched")
             if len(meetings) >= want:
                 if token:
                     cursor = f"{a.isoformat()}:{token}"
-                elif i + 1 < len(windows):
-                    cursor = f"{windows[i + 1][0].isoformat()}:"
+                elif i + 1 < len(todo):
+                    cursor = f"{todo[i + 1][0].isoformat()}:"
                 break
         merged = {
             "from": since.isoformat(),
             "to": until.isoformat(),
-            "total_records": len(meetings),
+            "returned": len(meetings),
             "meetings": meetings,
             "next_page_token": cursor,
         }
         return _result(merged, None, jq)
 
     @tool(READ, "Get a meeting's recordings")
-    def zoom_get_meeting_recordings(meeting_id: MeetingId, jq: Jq = None) -> Result:
+    def zoom_get_meeting_recordings(
+        meeting_id: MeetingRef, jq: jq_arg("[.recording_files[] | {file_type, file_size, play_url}]") = None
+    ) -> Result:
         """Get the cloud recording files of one meeting (file_type, size, play_url, download_url).
-        A numeric id means the latest instance; give the UUID for an earlier one."""
-        mid = meeting_segment(meeting_id)
-        return _result(
-            *client.request("GET", path("meetings", mid, "recordings"),
-                            what=f"recordings of meeting {meeting_id}", scope="recording:read"),
-            jq,
-        )
+        Takes the numeric id (the latest instance) or the UUID of an earlier instance."""
+        return get(path("meetings", meeting_segment(meeting_id), "recordings"),
+                   f"recordings of meeting {meeting_id}", "GET /meetings/{meetingId}/recordings", jq)
 
     @tool(READ, "Get a meeting transcript")
-    def zoom_get_meeting_transcript(meeting_id: MeetingId, jq: Jq = None) -> Result:
+    def zoom_get_meeting_transcript(meeting_id: MeetingRef, jq: jq_arg(".transcript") = None) -> Result:
         """Get what was said in a recorded meeting as clean text, one speaker turn per line:
-        '[hh:mm:ss] Speaker: words'. Needs a cloud recording with an audio transcript. Use it to
-        summarise a meeting, find decisions or quote someone."""
+        '[hh:mm:ss] Speaker: words'. Needs a cloud recording with an audio transcript. Takes the
+        numeric id (the latest instance) or the UUID of an earlier instance. Use it to summarise a
+        meeting, find decisions or quote someone."""
         mid = meeting_segment(meeting_id)
+        scope = S2S_SCOPES["GET /meetings/{meetingId}/recordings"]
         rec = client.get(path("meetings", mid, "recordings"), what=f"recordings of meeting {meeting_id}",
-                         scope="recording:read") or {}
-        files = [
+                         scope=scope) or {}
+        vtts = [
             f for f in rec.get("recording_files") or ()
-            if f.get("file_type") == "TRANSCRIPT" or str(f.get("file_extension", "")).upper() == "VTT"
+            if f.get("download_url")
+            and (f.get("file_type") == "TRANSCRIPT" or str(f.get("file_extension", "")).upper() == "VTT")
         ]
-        if not files or not files[0].get("download_url"):
+        # The audio transcript (with speakers) first; closed captions (CC, also .vtt) only without one.
+        chosen = next((f for f in vtts if f.get("file_type") == "TRANSCRIPT"), None) or next(iter(vtts), None)
+        if chosen is None:
             raise ToolError(
                 f"Meeting {meeting_id} has no transcript: its cloud recording has no TRANSCRIPT file "
                 "(audio transcription may be off, or still processing)"
             )
         from vtt import vtt_to_text
 
-        raw = client.download_text(files[0]["download_url"], what=f"transcript of meeting {meeting_id}")
+        raw = client.download_text(chosen["download_url"], what=f"transcript of meeting {meeting_id}",
+                                   scope=scope)
         text = vtt_to_text(raw)
         return _result(
             {
@@ -592,6 +773,7 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
                 "uuid": rec.get("uuid"),
                 "topic": rec.get("topic"),
                 "start_time": rec.get("start_time"),
+                "source": chosen.get("file_type"),
                 "turns": text.count("\n") + 1 if text else 0,
                 "transcript": text,
             },
@@ -600,15 +782,15 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         )
 
     @tool(READ, "Get a meeting summary")
-    def zoom_get_meeting_summary(meeting_id: MeetingId, jq: Jq = None) -> Result:
+    def zoom_get_meeting_summary(
+        meeting_id: MeetingRef, jq: jq_arg("{summary_overview, next_steps}") = None
+    ) -> Result:
         """Get the AI Companion summary of a meeting that has ended: overview, details and next steps.
-        Give the meeting UUID for a specific instance. Prefer it to the transcript for a quick recap."""
-        mid = meeting_segment(meeting_id)
-        return _result(
-            *client.request("GET", path("meetings", mid, "meeting_summary"),
-                            what=f"summary of meeting {meeting_id}", scope="meeting_summary:read"),
-            jq,
-        )
+        Zoom documents this call for the UUID of one instance (from zoom_list_recordings or
+        zoom_report_meetings); a numeric id is passed on as given. Prefer it to the transcript for a
+        quick recap."""
+        return get(path("meetings", meeting_segment(meeting_id), "meeting_summary"),
+                   f"summary of meeting {meeting_id}", "GET /meetings/{meetingId}/meeting_summary", jq)
 
     @tool(READ, "List Zoom webinars")
     def zoom_list_webinars(
@@ -618,46 +800,42 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
         page_size: PageSize = 30,
         next_page_token: PageToken = None,
         max_items: MaxItems = None,
-        jq: Jq = None,
+        jq: jq_arg("[.webinars[] | {id, topic, start_time}]") = None,
     ) -> Result:
         """List a user's webinars (id, topic, start_time, duration, join_url). Use zoom_get_webinar for
         one webinar's details."""
-        uid = user_segment(user_id)
         return listing(
-            ctx, path("users", uid, "webinars"), {"type": type}, "webinars", page_size, next_page_token,
-            max_items, jq, f"user {uid}", "webinar:read",
+            ctx, path("users", user_id, "webinars"), {"type": type}, "webinars", page_size, next_page_token,
+            max_items, jq, f"user {user_id}", "GET /users/{userId}/webinars",
         )
 
     @tool(READ, "Get a Zoom webinar")
     def zoom_get_webinar(
-        webinar_id: Annotated[int | str, Field(description="Numeric webinar id or webinar UUID")],
+        webinar_id: WebinarRef,
         occurrence_id: OccurrenceId = None,
-        jq: Jq = None,
+        jq: jq_arg("{topic, start_time, join_url}") = None,
     ) -> Result:
-        """Get one webinar's details: topic, start_time, duration, agenda, join_url, settings."""
-        wid = meeting_segment(webinar_id, "webinar_id")
-        params = {"occurrence_id": occurrence(occurrence_id)} if occurrence_id else None
-        return _result(
-            *client.request("GET", path("webinars", wid), params=params, what=f"webinar {webinar_id}",
-                            scope="webinar:read"),
-            jq,
-        )
+        """Get one webinar's details: topic, start_time, duration, agenda, join_url, settings. Use it
+        when the user asks about a specific webinar (its time, link or settings) after finding its id
+        with zoom_list_webinars; takes the numeric id, or a UUID for one past instance."""
+        params = {"occurrence_id": occurrence_id} if occurrence_id else None
+        return get(path("webinars", meeting_segment(webinar_id, "webinar_id")), f"webinar {webinar_id}",
+                   "GET /webinars/{webinarId}", jq, params)
 
     @tool(READ, "Report: meetings held")
     def zoom_report_meetings(
         ctx: Context,
-        from_: Annotated[str, Field(validation_alias="from", description="Start date yyyy-mm-dd")],
-        to: Annotated[str, Field(description="End date yyyy-mm-dd (at most one month after from)")],
+        from_: Annotated[DateArg, Field(validation_alias="from", description="Start date yyyy-mm-dd")],
+        to: Annotated[DateArg, Field(description="End date yyyy-mm-dd (at most one month after from)")],
         user_id: UserId = "me",
         type: Literal["past", "pastOne", "pastJoined"] = "past",
         page_size: PageSize = 30,
         next_page_token: PageToken = None,
         max_items: MaxItems = None,
-        jq: Jq = None,
+        jq: jq_arg("[.meetings[] | {uuid, topic, start_time, participants_count}]") = None,
     ) -> Result:
-        """Usage report of the meetings a user held between two dates (topic, start/end, duration,
+        """Usage report of the meetings a user held between two dates (uuid, topic, start/end, duration,
         participants_count). Zoom reports cover one month per call. Needs a paid account's reports."""
-        uid = user_segment(user_id)
         since, until = date_range(from_, to)
         if until > add_month(since):
             raise ToolError(
@@ -665,8 +843,8 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
             )
         params = {"from": since.isoformat(), "to": until.isoformat(), "type": type}
         return listing(
-            ctx, path("report", "users", uid, "meetings"), params, "meetings", page_size, next_page_token,
-            max_items, jq, f"user {uid}", "report:read:admin",
+            ctx, path("report", "users", user_id, "meetings"), params, "meetings", page_size, next_page_token,
+            max_items, jq, f"user {user_id}", "GET /report/users/{userId}/meetings",
         )
 
     return mcp
@@ -677,6 +855,28 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO") -
 
 def _setting(name: str, file_values: dict, default: str) -> str:
     return os.environ.get(name) or file_values.get(name) or default
+
+
+def _serve_http(server: MCPServer, port: int, level: str, pool: jq_sandbox.JqPool) -> None:
+    """Streamable HTTP on 127.0.0.1 through uvicorn, its logs on stderr like ours.
+
+    The SDK's own runner leaves uvicorn's default logging, which writes the access log to stdout.
+    log_config=None keeps uvicorn's loggers on the root logger (stderr, ZOOM_LOG_LEVEL); the access
+    log, a line per request, only at DEBUG."""
+    import uvicorn
+
+    app = server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, log_level=level.lower(),
+        access_log=level == "DEBUG", timeout_graceful_shutdown=5,
+    )
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame):
+            pool.close()  # a running filter must not hold up the shutdown
+            super().handle_exit(sig, frame)
+
+    anyio.run(Server(config).serve)
 
 
 def main() -> int:
@@ -703,24 +903,38 @@ def main() -> int:
         timeout = float(_setting("ZOOM_HTTP_TIMEOUT", file_values, "15"))
         transport = _setting("ZOOM_MCP_TRANSPORT", file_values, "stdio").lower()
         port = int(_setting("ZOOM_MCP_PORT", file_values, "8000"))
+        jq_timeout = float(_setting("ZOOM_JQ_TIMEOUT", file_values, str(jq_sandbox.TIMEOUT)))
     except ValueError as exc:
         log.error("bad setting: %s", exc)
         return 2
     if transport not in ("stdio", "http", "streamable-http"):
         log.error("ZOOM_MCP_TRANSPORT=%s: expected stdio or http", transport)
         return 2
+    if not 0 < jq_timeout <= 300:
+        log.error("ZOOM_JQ_TIMEOUT=%s: expected seconds, more than 0 and at most 300", jq_timeout)
+        return 2
     client = ZoomClient(_setting("ZOOM_API_BASE_URL", file_values, ""), monitor, timeout=timeout)
-    server = create_server(client, monitor, log_level=level)
+    pool = jq_sandbox.JqPool(timeout=jq_timeout)
+    server = create_server(client, monitor, log_level=level, jq_pool=pool)
     monitor.start()
     try:
         if transport == "stdio":
+            # SIGTERM ends the process at once, as before, but first the jq workers (busy ones would
+            # otherwise run on until their own alarm).
+            def on_sigterm(signum, frame):
+                pool.close()
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+
+            signal.signal(signal.SIGTERM, on_sigterm)
             server.run()
         else:
             log.info("serving streamable HTTP on http://127.0.0.1:%d/mcp", port)
-            server.run("streamable-http", host="127.0.0.1", port=port, streamable_http_path="/mcp")
+            _serve_http(server, port, level, pool)
     except KeyboardInterrupt:
         pass
     finally:
+        pool.close()
         monitor.stop()
         client.close()
     return 0

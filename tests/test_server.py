@@ -7,8 +7,12 @@ matter. stdout is tee'd to a file so that the last test can check it was JSON-RP
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import select
+import signal
 import socket
 import subprocess
 import time
@@ -100,7 +104,7 @@ async def server(tmp_path_factory):
         params = StdioServerParameters(
             command="bash",
             args=["-c", 'set -o pipefail; "$0" | tee "$1"', str(RUN_SH), str(stdout_log)],
-            env=server_env(sim, env_file, tmp),
+            env=server_env(sim, env_file, tmp, ZOOM_JQ_TIMEOUT="2"),
             cwd=str(tmp),  # run.sh must work from any directory
         )
         async with AsyncExitStack() as stack:
@@ -113,6 +117,11 @@ async def server(tmp_path_factory):
 
 def text_of(result) -> str:
     return result.content[0].text
+
+
+def jq_example(tool) -> str:
+    description = tool.input_schema["properties"]["jq"]["description"]
+    return re.search(r"e\.g\. '(.+?)'\.", description).group(1)
 
 
 # -- tools ---------------------------------------------------------------------------------------
@@ -139,6 +148,34 @@ async def test_list_tools_shows_every_tool_with_honest_annotations(server):
     page = tools["zoom_list_meetings"].input_schema["properties"]["page_size"]
     assert (page["minimum"], page["maximum"]) == (1, 300)
     assert {"from", "to"} <= set(tools["zoom_list_recordings"].input_schema["properties"])
+
+    # Typed parameters with bounds (issue 5).
+    def prop(tool, name):
+        return tools[tool].input_schema["properties"][name]
+
+    for name in ("zoom_get_meeting", "zoom_update_meeting", "zoom_delete_meeting"):
+        integer, string = prop(name, "meeting_id")["anyOf"]
+        assert (integer["type"], integer["minimum"], integer["maximum"]) == ("integer", 1, 2**63 - 1), name
+        assert string["pattern"] == "^[0-9]{1,19}$", name  # the numeric id only: Zoom's spec says int64
+    for name in ("zoom_list_past_meeting_participants", "zoom_get_meeting_recordings",
+                 "zoom_get_meeting_transcript", "zoom_get_meeting_summary"):
+        integer, string = prop(name, "meeting_id")["anyOf"]
+        assert integer["minimum"] == 1 and "{22}==" in string["pattern"], name
+    assert "{22}==" in prop("zoom_get_webinar", "webinar_id")["anyOf"][1]["pattern"]
+    for name in ("zoom_list_recordings", "zoom_report_meetings"):
+        for arg in ("from", "to"):
+            schema = prop(name, arg)
+            schema = schema.get("anyOf", [schema])[0]
+            assert schema["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", (name, arg)
+    user = prop("zoom_get_user", "user_id")
+    assert user["maxLength"] == 128 and user["pattern"].startswith("^(?:me|")
+    start = prop("zoom_create_meeting", "start_time")["anyOf"][0]
+    assert start["pattern"].startswith("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")
+
+    # Each jq parameter's example fits its own tool's result.
+    examples = {name: jq_example(tool) for name, tool in tools.items() if name not in WRITE_TOOLS}
+    assert len(set(examples.values())) >= len(examples) - 4  # not one example pasted everywhere
+    assert ".meetings" not in examples["zoom_get_user"] + examples["zoom_token_status"]
 
 
 @pytest.mark.anyio
@@ -216,6 +253,35 @@ async def test_jq_filter_returns_only_what_it_selects(server):
 
 
 @pytest.mark.anyio
+async def test_every_jq_example_works_on_its_own_tools_result(server):
+    tools = {t.name: t for t in (await server.client.list_tools()).tools}
+    recs = await server.call("zoom_list_recordings", {"jq": "[.meetings[] | {id, uuid}]"})
+    rec = next(r for r in recs.structured_content["result"] if "/" not in r["uuid"])
+    meetings = await server.call("zoom_list_meetings", {"page_size": 1, "jq": ".meetings[0].id"})
+    webinars = await server.call("zoom_list_webinars", {"jq": ".webinars[0].id"})
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 25 * 86400))
+    args = {
+        "zoom_get_meeting": {"meeting_id": meetings.structured_content["result"]},
+        "zoom_list_past_meeting_participants": {"meeting_id": rec["uuid"]},
+        "zoom_get_meeting_recordings": {"meeting_id": rec["uuid"]},
+        "zoom_get_meeting_transcript": {"meeting_id": rec["uuid"]},
+        "zoom_get_meeting_summary": {"meeting_id": rec["uuid"]},
+        "zoom_get_webinar": {"webinar_id": webinars.structured_content["result"]},
+        "zoom_report_meetings": {"from": start, "to": today},
+    }
+    for name, tool in tools.items():
+        if name in WRITE_TOOLS:
+            continue
+        example = jq_example(tool)
+        result = await server.call(name, {**args.get(name, {}), "jq": example})
+        if result.is_error and "3001" in text_of(result) and name == "zoom_get_meeting_summary":
+            continue  # not every recorded meeting has a summary
+        assert not result.is_error, (name, example, text_of(result))
+        assert result.structured_content not in ({"result": None}, {"result": []}), (name, example)
+
+
+@pytest.mark.anyio
 async def test_transcript_is_clean_text_from_the_simulators_vtt(server):
     recs = await server.call("zoom_list_recordings", {
         "jq": '[.meetings[] | select(any(.recording_files[]; .file_type == "TRANSCRIPT")) | .uuid]'})
@@ -229,6 +295,7 @@ async def test_transcript_is_clean_text_from_the_simulators_vtt(server):
     for line in lines:
         assert line.startswith("[") and line[9:11] == "] " and ": " in line, line
     assert "WEBVTT" not in transcript and "-->" not in transcript
+    assert result.structured_content["source"] == "TRANSCRIPT"
     downloads = server.sim.requests(route="download")
     assert downloads and downloads[-1]["token"] == "valid"
 
@@ -271,14 +338,57 @@ async def test_summary_report_webinars(server):
 
 
 @pytest.mark.anyio
-async def test_recordings_over_three_months_are_fetched_month_by_month(server):
+async def test_recordings_over_three_months_are_fetched_month_by_month_newest_first(server):
     server.sim.clear_requests()
     result = await server.call("zoom_list_recordings", {"from": "2026-01-10", "to": "2026-04-05"})
     assert not result.is_error, text_of(result)
     ranges = [(r["query"]["from"], r["query"]["to"]) for r in server.api_requests()]
     assert ranges == [
-        ("2026-01-10", "2026-02-09"), ("2026-02-10", "2026-03-09"), ("2026-03-10", "2026-04-05")
+        ("2026-03-10", "2026-04-05"), ("2026-02-10", "2026-03-09"), ("2026-01-10", "2026-02-09")
     ]
+    merged = result.structured_content
+    assert "total_records" not in merged  # Zoom's word for the total; this is what came back
+    assert merged["returned"] == len(merged["meetings"])
+
+
+@pytest.mark.anyio
+async def test_recordings_over_months_report_progress_per_page_in_one_order(server):
+    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 100 * 86400))
+    for extra in ({}, {"max_items": 50}):
+        server.sim.clear_requests()
+        progress: list[tuple[float, float | None]] = []
+
+        async def on_progress(done, total, message, progress=progress):
+            progress.append((done, total))
+
+        result = await server.call("zoom_list_recordings", {"from": start, "page_size": 300, **extra},
+                                   progress_callback=on_progress)
+        assert not result.is_error, text_of(result)
+        requests_made = len(server.api_requests())
+        assert requests_made == 4  # four month windows, one page each
+        assert [p for p, _ in progress] == list(range(1, requests_made + 1)), extra  # one report per page
+        starts = [m["start_time"] for m in result.structured_content["meetings"]]
+        assert starts and starts == sorted(starts, reverse=True)  # newest first, across months too
+
+
+@pytest.mark.anyio
+async def test_recordings_walk_at_most_twelve_months_per_call_then_a_cursor(server):
+    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 500 * 86400))
+    server.sim.clear_requests()
+    first = await server.call("zoom_list_recordings", {"from": start, "page_size": 300})
+    assert not first.is_error, text_of(first)
+    assert len(server.api_requests()) == 12
+    cursor = first.structured_content["next_page_token"]
+    oldest_walked = server.api_requests()[-1]["query"]["from"]
+    assert cursor.endswith(":") and cursor[:-1] < oldest_walked  # the next (older) month
+    server.sim.clear_requests()
+    rest = await server.call(
+        "zoom_list_recordings", {"from": start, "page_size": 300, "next_page_token": cursor}
+    )
+    assert not rest.is_error, text_of(rest)
+    assert rest.structured_content["next_page_token"] == ""
+    froms = [r["query"]["from"] for r in server.api_requests()]
+    assert froms[0] == cursor[:-1] and froms[-1] == start and 0 < len(froms) <= 12
 
 
 @pytest.mark.anyio
@@ -316,6 +426,10 @@ async def test_recordings_cursor_walks_the_months_and_misses_nothing(server):
         ("zoom_report_meetings", {"from": "2026-02-30", "to": "2026-03-01"}, "Invalid from"),
         ("zoom_get_user", {"user_id": "../../me"}, "Invalid user_id"),
         ("zoom_get_user", {"jq": ".[broken"}, "Invalid jq filter"),
+        ("zoom_list_meetings", {"jq": "{unclosed"}, "Invalid jq filter"),
+        ("zoom_get_meeting", {"meeting_id": True}, "Invalid meeting_id true"),
+        ("zoom_get_meeting", {"meeting_id": "kY2t7QHvRfm0c0m3W1pZ9g=="}, "zoom_get_meeting_recordings"),
+        ("zoom_create_meeting", {"topic": "x", "start_time": "2030-01-02"}, "Invalid start_time"),
     ],
 )
 async def test_bad_input_is_a_tool_error_and_makes_no_request(server, tool, args, says):
@@ -325,10 +439,44 @@ async def test_bad_input_is_a_tool_error_and_makes_no_request(server, tool, args
     assert result.is_error
     assert says in text_of(result)
     after = server.sim.stats()
-    if "jq" not in args:  # a bad filter is only found after the call (compiled lazily, then cached)
-        assert server.api_requests() == []
-        assert after["api_requests"] == before["api_requests"]
+    assert server.api_requests() == []  # a broken jq filter too: it is compiled before the call
+    assert after["api_requests"] == before["api_requests"]
     assert after["token_requests"] == before["token_requests"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("expr", ["def f: f; f", "repeat(1)", "last(range(1e12))", "[range(1e9)]"])
+async def test_a_filter_that_never_ends_is_a_tool_error_and_the_server_stays_responsive(server, expr):
+    results: dict[str, object] = {}
+    quick: list[float] = []
+
+    async def spin():
+        results["spin"] = await server.call("zoom_get_user", {"jq": expr})
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(spin)
+        await anyio.sleep(0.3)  # the filter is running now
+        for _ in range(3):
+            started = time.monotonic()
+            assert not (await server.call("zoom_token_status")).is_error
+            quick.append(time.monotonic() - started)
+    spun = results["spin"]
+    assert spun.is_error
+    assert re.search(r"jq filter (took longer than 2 s|produced more than \d+ results)", text_of(spun))
+    assert max(quick) < 0.5, quick  # the GIL is not held by a runaway filter
+
+
+@pytest.mark.anyio
+async def test_missing_scope_names_the_scope(server):
+    server.sim.add_fault("GET /v2/meetings/*", "missing_scope", scopes=["meeting:read:admin"], count=1)
+    try:
+        result = await server.call("zoom_get_meeting", {"meeting_id": 85746065432})
+    finally:
+        server.sim.clear_faults()
+    assert result.is_error
+    text = text_of(result)
+    assert "4711" in text and "lacks the scope meeting:read:admin" in text, text
+    assert "GET /v2/meetings/85746065432" in text and "get_zoom_token.sh -f" in text
 
 
 @pytest.mark.anyio
@@ -500,3 +648,166 @@ async def test_one_session_over_streamable_http(tmp_path):
                 proc.kill()
                 proc.wait()
         assert proc.returncode is not None
+        # Nothing on stdout in HTTP mode either (uvicorn's access log went there); logs are on stderr.
+        assert proc.stdout.read() == b""
+        assert b"127.0.0.1:" in proc.stderr.read()
+
+
+# -- no jq worker outlives the server -------------------------------------------------------------
+
+
+def children(pid: int) -> set[int]:
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out.update(int(c) for c in (task / "children").read_text().split())
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+class RawStdio:
+    """JSON-RPC over the server's pipes by hand: the SDK client kills the whole process tree when it
+    leaves, which would hide whether the server cleans up after itself."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc, self.next_id = proc, 1
+
+    def send(self, method: str, params: dict | None = None, notify: bool = False) -> int:
+        message = {"jsonrpc": "2.0", "method": method, **({"params": params} if params else {})}
+        if not notify:
+            message["id"] = self.next_id
+            self.next_id += 1
+        self.proc.stdin.write((json.dumps(message) + "\n").encode())
+        self.proc.stdin.flush()
+        return message.get("id", 0)
+
+    def receive(self, want_id: int, timeout: float = 20) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if select.select([self.proc.stdout], [], [], 0.2)[0]:
+                line = self.proc.stdout.readline()
+                assert line, "the server closed stdout"
+                message = json.loads(line)
+                if message.get("id") == want_id:
+                    return message
+        raise AssertionError(f"no answer to {want_id}")
+
+    def call(self, name: str, args: dict) -> int:
+        return self.send("tools/call", {"name": name, "arguments": args})
+
+
+def start_stdio(sim, tmp_path, jq_timeout: str) -> tuple[subprocess.Popen, RawStdio]:
+    env_file = write_env(tmp_path / ".env", sim)
+    env = {k: os.environ[k] for k in ("HOME", "PATH") if k in os.environ}
+    env.update(server_env(sim, env_file, tmp_path, ZOOM_JQ_TIMEOUT=jq_timeout, ZOOM_LOG_LEVEL="INFO"))
+    stderr = open(tmp_path / "stderr.log", "wb")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen([str(RUN_SH)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=stderr, start_new_session=True)
+    rpc = RawStdio(proc)
+    rpc.receive(rpc.send("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                        "clientInfo": {"name": "t", "version": "0"}}))
+    rpc.send("notifications/initialized", notify=True)
+    return proc, rpc
+
+
+def busy_and_idle_workers(proc: subprocess.Popen, rpc: RawStdio) -> set[int]:
+    """Leave one worker busy (a filter that never ends) and one idle (a filter that ran meanwhile)."""
+    rpc.call("zoom_get_user", {"jq": "last(range(1e12))"})
+    time.sleep(0.3)  # the filter is spinning now
+    answer = rpc.receive(rpc.call("zoom_get_user", {"jq": ".id"}))
+    assert not answer["result"].get("isError"), answer
+    workers = children(proc.pid)
+    assert len(workers) == 2, workers
+    for pid in workers:
+        assert b"jq_sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return workers
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", ["stdin closed", "SIGTERM", "SIGKILL"])
+def test_no_jq_worker_outlives_the_stdio_server(tmp_path, how):
+    # A long time limit unless the server is SIGKILLed: then the workers end because the server ended
+    # them, not by their own alarm. Under SIGKILL nothing runs in the server: the idle worker ends at
+    # the EOF of its stdin, the busy one at its alarm (time limit + 1 s).
+    jq_timeout = "3" if how == "SIGKILL" else "60"
+    with ZoomSimulator(host="127.0.0.1", port=0) as sim:
+        proc, rpc = start_stdio(sim, tmp_path, jq_timeout)
+        try:
+            workers = busy_and_idle_workers(proc, rpc)
+            if how == "stdin closed":  # the client left
+                proc.stdin.close()
+            else:
+                proc.send_signal(getattr(signal, how))
+            proc.wait(timeout=10)
+            deadline = time.monotonic() + (6 if how == "SIGKILL" else 3)
+            while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not [pid for pid in workers if alive(pid)], "a jq worker outlived the server"
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group (none, we hope)
+            proc.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_no_jq_worker_outlives_the_http_server(tmp_path):
+    with ZoomSimulator(host="127.0.0.1", port=0) as sim:
+        env_file = write_env(tmp_path / ".env", sim)
+        port = free_port()
+        env = {k: os.environ[k] for k in ("HOME", "PATH") if k in os.environ}
+        env.update(server_env(sim, env_file, tmp_path, ZOOM_MCP_TRANSPORT="http", ZOOM_MCP_PORT=str(port),
+                              ZOOM_JQ_TIMEOUT="60", ZOOM_LOG_LEVEL="DEBUG"))
+        proc = subprocess.Popen([str(RUN_SH)], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            import requests
+
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.05)
+            url = f"http://127.0.0.1:{port}/mcp"
+            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+            init = requests.post(url, headers=headers, timeout=10, json={
+                "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                    "protocolVersion": "2025-06-18", "capabilities": {},
+                    "clientInfo": {"name": "t", "version": "0"}}})
+            headers["Mcp-Session-Id"] = init.headers["mcp-session-id"]
+            headers["Mcp-Protocol-Version"] = "2025-06-18"
+            requests.post(url, headers=headers, timeout=10,
+                          json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+            def call(jq, timeout):
+                return requests.post(url, headers=headers, timeout=timeout, json={
+                    "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                    "params": {"name": "zoom_get_user", "arguments": {"jq": jq}}})
+
+            assert call(".id", 10).status_code == 200
+            with contextlib.suppress(requests.RequestException):
+                call("last(range(1e12))", 0.5)  # leave it spinning (the read times out)
+            workers = children(proc.pid)
+            assert len(workers) >= 1
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=15)
+            deadline = time.monotonic() + 3
+            while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not [pid for pid in workers if alive(pid)], "a jq worker outlived the server"
+            # stdout stayed empty all along, even with the access log on (DEBUG): it went to stderr.
+            assert proc.stdout.read() == b""
+            assert b'"POST /mcp HTTP/1.1" 200' in proc.stderr.read()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -6,12 +6,18 @@ every request, so "invalid input makes no Zoom request" is checked at the source
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from datetime import date
+from pathlib import Path
 
+import anyio
 import pytest
 from mcp import Client
 from mcp.server.mcpserver.exceptions import ToolError
 
+import jq_sandbox
 import zoom_mcp
 from vtt import vtt_to_text
 from zoom_client import ZoomError
@@ -25,10 +31,11 @@ def anyio_backend():
 class RecordingClient:
     """Stands in for ZoomClient: records calls, answers with canned data."""
 
-    def __init__(self, answer=None, error: ZoomError | None = None):
+    def __init__(self, answer=None, error: ZoomError | None = None, files: dict | None = None):
         self.calls: list[tuple] = []
         self.answer = answer if answer is not None else {"id": 1, "topic": "T", "meetings": []}
         self.error = error
+        self.files = files or {}
 
     def request(self, method, api_path, **kw):
         self.calls.append((method, api_path, kw))
@@ -43,6 +50,10 @@ class RecordingClient:
         self.calls.append(("GET", api_path, {"params": params, **kw}))
         yield self.answer, None
 
+    def download_text(self, url, **kw):
+        self.calls.append(("DOWNLOAD", url, kw))
+        return self.files[url]
+
 
 class Status:
     def status(self):
@@ -50,8 +61,15 @@ class Status:
                 "auto_refresh_enabled": True, "consecutive_failures": 0}
 
 
-async def call(client, name, args):
-    async with Client(zoom_mcp.create_server(client, Status())) as c:
+@pytest.fixture(scope="module")
+def pool():
+    p = jq_sandbox.JqPool(timeout=1.0)
+    yield p
+    p.close()
+
+
+async def call(client, name, args, jq_pool=None):
+    async with Client(zoom_mcp.create_server(client, Status(), jq_pool=jq_pool)) as c:
         return await c.call_tool(name, args)
 
 
@@ -75,7 +93,7 @@ def test_meeting_ids_accepted(value, segment):
 @pytest.mark.parametrize(
     "value",
     [
-        "../users/me", -5, 0, "abc", "", "12 34", 2**63, True, "١٢٣",
+        "../users/me", -5, 0, "abc", "", "12 34", 2**63, True, False, 1.0, None, "١٢٣", "9" * 5000,
         "kY2t7QHvRfm0c0m3W1pZ9g=", "kY2t7QHvRfm0c0m3W1pZ9g==x", "kY2t7QHvRfm0c0m3W1p.9g==",
         "/Ab3dE7fGhIjKlMnOpQrStw==",  # 23 characters before "=="
     ],
@@ -83,6 +101,58 @@ def test_meeting_ids_accepted(value, segment):
 def test_meeting_ids_rejected(value):
     with pytest.raises(ToolError, match="Invalid meeting_id"):
         zoom_mcp.meeting_segment(value)
+
+
+def test_meeting_id_whitespace_is_trimmed_and_errors_show_the_trimmed_value():
+    assert zoom_mcp.meeting_segment(" 123 ") == 123
+    assert zoom_mcp.meeting_segment("\tkY2t7QHvRfm0c0m3W1pZ9g==\n") == "kY2t7QHvRfm0c0m3W1pZ9g=="
+    with pytest.raises(ToolError) as err:
+        zoom_mcp.meeting_segment(" 12a\t\n")
+    assert str(err.value).startswith("Invalid meeting_id '12a':")
+    with pytest.raises(ToolError, match="Invalid meeting_id true:"):
+        zoom_mcp.meeting_segment(True)
+
+
+def test_get_update_delete_take_the_numeric_id_and_say_what_to_do_with_a_uuid():
+    assert zoom_mcp.meeting_number("85746065432") == 85746065432
+    with pytest.raises(ToolError) as err:
+        zoom_mcp.meeting_number("kY2t7QHvRfm0c0m3W1pZ9g==")
+    text = str(err.value)
+    assert "numeric meeting id" in text
+    for tool in ("zoom_list_past_meeting_participants", "zoom_get_meeting_recordings",
+                 "zoom_get_meeting_summary", "zoom_get_meeting_transcript"):
+        assert tool in text
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        ("2026-05-01T14:00:00Z", "2026-05-01T14:00:00Z"),
+        ("2026-05-01T14:00:00", "2026-05-01T14:00:00"),  # local, read in the meeting's timezone
+        ("2026-05-01T14:00:00+02:00", "2026-05-01T12:00:00Z"),  # an offset becomes UTC
+        ("2026-05-01T00:30:00-01:00", "2026-05-01T01:30:00Z"),
+        (" 2026-05-01T14:00:00Z ", "2026-05-01T14:00:00Z"),
+    ],
+)
+def test_start_time_in_zooms_forms(value, sent):
+    assert zoom_mcp.start_time(value) == sent
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-05-01", "tomorrow", "2026-05-01T14:00", "2026-05-01T14:00:00.000Z", "2026-05-01 14:00:00",
+     "2026-02-30T10:00:00Z", "2026-05-01T25:00:00Z", "2026-05-01T14:00:00+0200", "2026-05-01T14:00:00z"],
+)
+def test_start_time_refuses_other_forms(value):
+    with pytest.raises(ToolError, match="Invalid start_time"):
+        zoom_mcp.start_time(value)
+
+
+def test_recurrence_end_must_be_utc():
+    end = zoom_mcp.start_time("2026-12-31T00:00:00+01:00", "end_date_time", utc=True)
+    assert end == "2026-12-30T23:00:00Z"
+    with pytest.raises(ToolError, match="Invalid end_date_time"):
+        zoom_mcp.start_time("2026-12-31T00:00:00", "end_date_time", utc=True)
 
 
 @pytest.mark.parametrize("value", ["me", "alice.chen@example.com", "KDcuGIm1QgePTO8WbOqwIQ", "a_b-c1"])
@@ -142,8 +212,21 @@ def test_month_windows_split_and_cover_the_range():
         ("zoom_report_meetings", {"from": "2026-01-01", "to": "2026-03-01"}, "one month"),
         ("zoom_get_user", {"user_id": "../../me"}, "Invalid user_id"),
         ("zoom_get_user", {"jq": ".[broken"}, "Invalid jq filter"),
+        ("zoom_get_meeting", {"meeting_id": 1, "jq": ".[broken"}, "Invalid jq filter"),
+        ("zoom_list_recordings", {"jq": 'include "x"; .'}, "Invalid jq filter"),
+        ("zoom_get_meeting", {"meeting_id": True}, "Invalid meeting_id true"),
+        ("zoom_get_meeting", {"meeting_id": 2**63}, "Invalid meeting_id"),
+        ("zoom_get_meeting", {"meeting_id": "kY2t7QHvRfm0c0m3W1pZ9g=="}, "numeric meeting id"),
+        ("zoom_update_meeting", {"meeting_id": "kY2t7QHvRfm0c0m3W1pZ9g==", "topic": "x"}, "numeric"),
+        ("zoom_delete_meeting", {"meeting_id": "kY2t7QHvRfm0c0m3W1pZ9g=="}, "numeric meeting id"),
+        ("zoom_get_meeting_recordings", {"meeting_id": False}, "Invalid meeting_id"),
+        ("zoom_list_recordings", {"from": "yesterday"}, "Invalid from"),
+        ("zoom_get_user", {"user_id": "x" * 60 + "@" + "a" * 70 + ".com"}, "Invalid user_id"),
         ("zoom_create_meeting", {"topic": ""}, "topic"),
         ("zoom_create_meeting", {"topic": "x", "start_time": "tomorrow"}, "Invalid start_time"),
+        ("zoom_create_meeting", {"topic": "x", "start_time": "2030-01-01"}, "Invalid start_time"),
+        ("zoom_create_meeting", {"topic": "x", "type": 8, "start_time": "2030-01-01T10:00:00Z",
+                                 "recurrence": {"type": 1, "end_date_time": "2030-02-01"}}, "end_date_time"),
         ("zoom_create_meeting", {"topic": "x", "timezone": "../etc"}, "Invalid timezone"),
         ("zoom_create_meeting", {"topic": "x", "password": "way-too-long-pass"}, "password"),
         ("zoom_create_meeting", {"topic": "x", "settings": {"bogus": 1}}, "bogus"),
@@ -157,8 +240,7 @@ async def test_invalid_input_is_a_tool_error_before_any_request(tool, args, says
     result = await call(client, tool, args)
     assert result.is_error
     assert says in result.content[0].text
-    if "jq" not in args:
-        assert client.calls == []
+    assert client.calls == []  # a broken jq filter too: it is compiled before the tool runs
 
 
 @pytest.mark.anyio
@@ -197,42 +279,147 @@ async def test_uuid_reaches_the_path_encoded_twice_when_it_must():
 # -- jq ------------------------------------------------------------------------------------------------
 
 
-def test_jq_shapes_the_result_and_non_objects_are_wrapped():
+def jq(pool, data, expr, text=None):
+    return zoom_mcp.apply_jq(pool, zoom_mcp._result(data, text, expr))
+
+
+def test_jq_shapes_the_result_and_non_objects_are_wrapped(pool):
     data = {"meetings": [{"id": 1, "topic": "a"}, {"id": 2, "topic": "b"}]}
-    assert zoom_mcp._result(data, None, ".meetings[0]").structured_content == {"id": 1, "topic": "a"}
-    assert zoom_mcp._result(data, None, ".meetings[].id").structured_content == {"result": [1, 2]}
-    assert zoom_mcp._result(data, None, ".meetings | length").structured_content == {"result": 2}
+    assert jq(pool, data, ".meetings[0]").structured_content == {"id": 1, "topic": "a"}
+    assert jq(pool, data, ".meetings[].id").structured_content == {"result": [1, 2]}
+    assert jq(pool, data, ".meetings | length").structured_content == {"result": 2}
+    assert jq(pool, data, "empty").structured_content == {"result": []}
+    shaped = jq(pool, data, '{"t": "ü"}', text=json.dumps(data))
+    assert shaped.content[0].text == '{"t":"ü"}' and shaped.structured_content == {"t": "ü"}
     plain = zoom_mcp._result(data, '{"raw":1}')
     assert plain.content[0].text == '{"raw":1}'  # Zoom's own body is passed through untouched
 
 
-def test_jq_errors_are_clear_tool_errors():
-    with pytest.raises(ToolError, match="Invalid jq filter"):
-        zoom_mcp._result({}, None, ".[")
+def test_jq_errors_are_clear_tool_errors(pool):
+    with pytest.raises(jq_sandbox.JqError, match="Invalid jq filter"):
+        jq_sandbox.check(".[")
+    with pytest.raises(jq_sandbox.JqError, match="Invalid jq filter"):
+        jq_sandbox.check(".\0 | env")  # jq's C API would stop reading at the NUL
     with pytest.raises(ToolError, match="failed on this result"):
-        zoom_mcp._result({"a": "text"}, None, ".a.b")
+        jq(pool, {"a": "text"}, ".a.b")
 
 
 def test_jq_cannot_read_the_environment_or_other_inputs(monkeypatch):
     # Under Claude Desktop the server's environment holds ZOOM_ACCESS_TOKEN: a filter must not reach it.
     monkeypatch.setenv("ZOOM_ACCESS_TOKEN", "eyJzSECRETSECRETNTMz")
-    zoom_mcp._jq_program.cache_clear()
-    for expr in ("env", "$ENV", "env.ZOOM_ACCESS_TOKEN", "$ENV.ZOOM_ACCESS_TOKEN", ".a | env",
-                 "[inputs]", "input_filename", "def f: env; f"):
-        result = zoom_mcp._result({"a": 1}, None, expr)
-        assert "SECRET" not in result.content[0].text, expr
-    with pytest.raises(ToolError, match="Invalid jq filter"):
-        zoom_mcp._result({}, None, 'include "x"; .')
-    # A filter with its own definitions and a trailing comment still works.
-    assert zoom_mcp._result({"a": 2}, None, "def f: .a * 2; f # double").structured_content == {"result": 4}
+    p = jq_sandbox.JqPool()  # workers started after the variable was set
+    try:
+        for expr in ("env", "$ENV", "env.ZOOM_ACCESS_TOKEN", "$ENV.ZOOM_ACCESS_TOKEN", ".a | env",
+                     "[inputs]", "input_filename", "def f: env; f"):
+            jq_sandbox.check(expr)
+            result = jq(p, {"a": 1}, expr)
+            assert "SECRET" not in result.content[0].text, expr
+        with pytest.raises(jq_sandbox.JqError, match="Invalid jq filter"):
+            jq_sandbox.check('include "x"; .')
+        # A filter with its own definitions and a trailing comment still works.
+        assert jq(p, {"a": 2}, "def f: .a * 2; f # double").structured_content == {"result": 4}
+    finally:
+        p.close()
 
 
-def test_jq_programs_are_compiled_once():
-    zoom_mcp._jq_program.cache_clear()
+def test_jq_filters_are_compiled_once_for_checking():
+    jq_sandbox.check.cache_clear()
     for _ in range(5):
-        zoom_mcp._result({"a": 1}, None, ".a")
-    info = zoom_mcp._jq_program.cache_info()
+        jq_sandbox.check(".a")
+    info = jq_sandbox.check.cache_info()
     assert (info.misses, info.hits) == (1, 4)
+
+
+@pytest.mark.parametrize("expr", ["def f: f; f", "repeat(1) | empty", "last(range(1e12))", "[range(1e9)]"])
+def test_a_filter_that_never_ends_is_stopped_at_the_time_limit(pool, expr):
+    started = time.monotonic()
+    with pytest.raises(ToolError, match=r"jq filter took longer than 1 s"):
+        jq(pool, {"a": 1}, expr)
+    assert time.monotonic() - started < 3
+    assert jq(pool, {"a": 1}, ".a").structured_content == {"result": 1}  # a fresh worker took over
+
+
+def test_too_many_results_or_too_much_output_is_a_clear_error():
+    p = jq_sandbox.JqPool(timeout=5, max_results=100, max_bytes=10_000)
+    try:
+        with pytest.raises(ToolError, match="more than 100 results"):
+            jq(p, {}, "repeat(1)")
+        with pytest.raises(ToolError, match="more than 100 results"):
+            jq(p, {}, "range(101)")
+        assert jq(p, {}, "[range(100)] | length").structured_content == {"result": 100}
+        with pytest.raises(ToolError, match="more than 10000 bytes of JSON"):
+            jq(p, {}, '[range(5000) | "xxxx"]')
+    finally:
+        p.close()
+
+
+@pytest.mark.anyio
+async def test_a_spinning_filter_does_not_stop_other_tools(pool):
+    """jq's C code holds the GIL: in the server process it would freeze every tool."""
+    client = RecordingClient()
+    server = zoom_mcp.create_server(client, Status(), jq_pool=pool)
+    quick: list[float] = []
+    async with Client(server) as c:
+        async def spin():
+            r = await c.call_tool("zoom_get_user", {"jq": "last(range(1e12))"})
+            assert r.is_error and "took longer than" in r.content[0].text
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(spin)
+            await anyio.sleep(0.3)  # the filter is running now
+            for _ in range(5):
+                started = time.monotonic()
+                r = await c.call_tool("zoom_get_user", {})
+                assert not r.is_error
+                quick.append(time.monotonic() - started)
+    assert max(quick) < 0.25, quick
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_call_stops_its_filter():
+    p = jq_sandbox.JqPool(timeout=30)
+    try:
+        pending = zoom_mcp._result({"a": 1}, None, "last(range(1e12))")
+        with anyio.move_on_after(0.5):
+            await zoom_mcp.run_filter(p, pending)
+        pids = p.pids()
+        deadline = time.monotonic() + 3
+        while p.pids() and time.monotonic() < deadline:
+            await anyio.sleep(0.05)
+        assert p.pids() == []
+        for pid in pids:
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    finally:
+        p.close()
+
+
+def test_workers_get_an_empty_environment_and_import_only_jq(pool):
+    jq(pool, {}, ".")
+    (pid,) = pool.pids()[:1]
+    if Path(f"/proc/{pid}/environ").exists():
+        assert Path(f"/proc/{pid}/environ").read_bytes() == b""
+        assert b"zoom_mcp" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+# -- scopes ----------------------------------------------------------------------------------------------
+
+
+def test_scope_names_are_the_ones_zooms_spec_lists():
+    spec_dir = os.environ.get("ZOOM_OPENAPI_DIR", "")
+    if not (spec_dir and Path(spec_dir, "Meetings.json").exists() and Path(spec_dir, "Users.json").exists()):
+        pytest.skip("Zoom's OpenAPI files not found: set ZOOM_OPENAPI_DIR to a folder holding Meetings.json "
+                    "and Users.json (e.g. ../shared/zoom-openapi) to check the scope names")
+    ops = {}
+    for name in ("Meetings.json", "Users.json"):
+        spec = json.loads(Path(spec_dir, name).read_text())
+        for route, methods in spec["paths"].items():
+            for method, op in methods.items():
+                if isinstance(op, dict) and "security" in op:
+                    listed = {s for entry in op["security"] for s in entry.get("openapi_oauth", ())}
+                    ops[f"{method.upper()} {route}"] = listed
+    for op, (granular, classic) in zoom_mcp._S2S_SCOPES.items():
+        assert granular in ops[op] and granular.endswith(":admin"), op
+        assert classic is None or (classic in ops[op] and classic.endswith(":admin")), op
 
 
 # -- VTT -----------------------------------------------------------------------------------------------
@@ -273,3 +460,56 @@ def test_vtt_voice_tags_notes_and_crlf():
     )
     assert vtt_to_text(vtt) == "[00:00:05] Dana: Hi there"
     assert vtt_to_text("WEBVTT\n") == ""
+
+
+def test_vtt_entities_are_unescaped():
+    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAlice &amp; Bob: Q&amp;A: 3 &lt; 4 &gt; 2&nbsp;ok\n\n"
+           "00:00:03.000 --> 00:00:04.000\n<v Dana &amp; Co>&lt;b&gt; is literal</v>\n")
+    assert vtt_to_text(vtt).splitlines() == [
+        "[00:00:01] Alice & Bob: Q&A: 3 < 4 > 2 ok",
+        "[00:00:03] Dana & Co: <b> is literal",
+    ]
+
+
+def test_vtt_colon_text_is_not_a_speaker_unless_zoom_labelled_the_file():
+    # Closed captions: no speakers; "Agenda:" and "We decided the following:" are words, not names.
+    captions = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAgenda: budget and hiring\n\n"
+                "00:00:03.000 --> 00:00:04.000\nwelcome everyone\n\n"
+                "00:00:05.000 --> 00:00:06.000\nthanks for joining today\n")
+    assert vtt_to_text(captions).splitlines() == [
+        "[00:00:01] Agenda: budget and hiring", "[00:00:03] welcome everyone",
+        "[00:00:05] thanks for joining today",
+    ]
+    # Zoom's transcript: every cue has "Name: "; a sentence before a colon is still no name.
+    labelled = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAlice Chen: Agenda: budget\n\n"
+                "00:00:03.000 --> 00:00:04.000\nBob: ok\n\n"
+                "00:00:05.000 --> 00:00:06.000\nSo. We decided the following: ship it\n")
+    assert vtt_to_text(labelled).splitlines() == [
+        "[00:00:01] Alice Chen: Agenda: budget", "[00:00:03] Bob: ok",
+        "[00:00:05] So. We decided the following: ship it",
+    ]
+
+
+@pytest.mark.anyio
+async def test_transcript_prefers_the_transcript_file_over_captions(pool):
+    files = [
+        {"file_type": "CC", "file_extension": "VTT", "download_url": "https://zoom.us/rec/cc"},
+        {"file_type": "TRANSCRIPT", "file_extension": "VTT", "download_url": "https://zoom.us/rec/tr"},
+    ]
+    client = RecordingClient(
+        answer={"id": 5, "uuid": "u", "recording_files": files},
+        files={"https://zoom.us/rec/tr": ZOOM_VTT, "https://zoom.us/rec/cc": "WEBVTT\n\n00:00:01.000 --> "
+               "00:00:02.000\ncaptions\n"},
+    )
+    result = await call(client, "zoom_get_meeting_transcript", {"meeting_id": 5}, pool)
+    assert not result.is_error, result.content[0].text
+    assert result.structured_content["source"] == "TRANSCRIPT"
+    assert result.structured_content["transcript"].startswith("[00:00:01] Alice Chen:")
+    assert [c[1] for c in client.calls if c[0] == "DOWNLOAD"] == ["https://zoom.us/rec/tr"]
+    # Only captions: they are used, and say so.
+    captions = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\ncaptions\n"
+    client = RecordingClient(answer={"id": 5, "recording_files": files[:1]},
+                             files={"https://zoom.us/rec/cc": captions})
+    result = await call(client, "zoom_get_meeting_transcript", {"meeting_id": 5}, pool)
+    assert result.structured_content["source"] == "CC"
+    assert result.structured_content["transcript"] == "[00:00:01] captions"

@@ -257,11 +257,56 @@ def test_timeouts_are_retried_then_reported(make, sim, slept):
     assert len(slept) == 2
 
 
-def test_malformed_json_is_an_error(make, sim):
+def test_malformed_json_is_an_error_naming_the_path_as_the_others_do(make, sim):
     sim.add_fault("GET /v2/users/me", "malformed", count=1)
     client, _ = make()
-    with pytest.raises(ZoomError, match="malformed"):
+    with pytest.raises(ZoomError, match="malformed answer to GET /v2/users/me;"):
         client.get("/users/me")
+
+
+class _Raising:
+    """A session whose first answers are exceptions (then the real session)."""
+
+    def __init__(self, real, *errors):
+        self.real, self.errors, self.calls = real, list(errors), 0
+
+    def request(self, *args, **kwargs):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return self.real.request(*args, **kwargs)
+
+
+def test_a_body_that_breaks_off_is_retried(make, sim, slept):
+    import requests
+
+    client, _ = make()
+    client._session = _Raising(client.session, requests.exceptions.ChunkedEncodingError("broke"))
+    assert client.get("/users/me")["email"]
+    assert client._session.calls == 2 and len(slept) == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ("TooManyRedirects", "redirected too many times; check ZOOM_API_BASE_URL"),
+        ("InvalidURL", "not valid; check ZOOM_API_BASE_URL"),
+        ("SSLError", "TLS handshake for GET /v2/users/me failed"),
+        ("ContentDecodingError", "failed (ContentDecodingError); try again later"),
+        ("RequestException", "failed (RequestException); try again later"),
+    ],
+)
+def test_other_request_failures_are_actionable_errors_without_their_text(make, sim, slept, error, says):
+    import requests
+
+    client, _ = make()
+    secretish = "https://user:hunter2@example/?token=abc"  # what an exception's text could carry
+    client._session = _Raising(client.session, getattr(requests.exceptions, error)(secretish))
+    with pytest.raises(ZoomError) as err:
+        client.get("/users/me")
+    assert says in str(err.value) and "GET /v2/users/me" in str(err.value)
+    assert "hunter2" not in str(err.value) and "token=abc" not in str(err.value)
+    assert client._session.calls == 1 and slept == []  # not transient: no retry
 
 
 # -- scope errors (the simulator does not send 4711: a canned answer) --------------------------------
@@ -292,11 +337,19 @@ def test_missing_scope_names_the_scope(sim):
     assert tokens.unauthorized == []  # a missing scope is not a stale token
 
 
-def test_missing_scope_without_a_list_falls_back_to_the_calls_scope(sim):
+def test_missing_scope_without_a_list_quotes_zoom_and_names_the_calls_real_scopes(sim):
     client = ZoomClient("https://api.zoom.us/v2", Tokens(sim, token="tok-abcdefghijk"), sleep=lambda s: None)
     client._session = _Canned(401, '{"code":4711,"message":"Insufficient scopes."}')
-    with pytest.raises(ZoomError, match="the scope recording:read"):
-        client.get("/users/me/recordings", scope="recording:read")
+    scopes = "cloud_recording:read:list_user_recordings:admin (granular) or recording:read:admin (classic)"
+    with pytest.raises(ZoomError) as err:
+        client.get("/users/me/recordings", scope=scopes)
+    text = str(err.value)
+    assert "code 4711: Insufficient scopes." in text and scopes in text
+    assert "Server-to-Server OAuth app" in text and "get_zoom_token.sh -f" in text
+    # No scope known for the call: nothing is made up.
+    with pytest.raises(ZoomError) as err:
+        client.get("/users/me/recordings")
+    assert "lacks the scope" not in str(err.value) and "recording:read" not in str(err.value)
 
 
 # -- downloads ----------------------------------------------------------------------------------------
