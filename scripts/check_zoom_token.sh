@@ -51,14 +51,7 @@ while [ "$#" -gt 0 ]; do
 done
 
 zoom_load_env
-if [ "$threshold_given" = 1 ]; then
-  threshold=$threshold_arg
-  zoom_is_uint "$threshold" || zoom_usage_error "the threshold must be a whole number of seconds (got '$threshold')"
-else
-  threshold=${ZOOM_TOKEN_THRESHOLD:-60}
-  zoom_is_uint "$threshold" ||
-    zoom_die 2 "ZOOM_TOKEN_THRESHOLD must be a whole number of seconds (got '$threshold'); fix it in $ZOOM_ENV_FILE or the environment"
-fi
+zoom_threshold "$threshold_given" "$threshold_arg"
 
 zoom_token_expiry
 zoom_now

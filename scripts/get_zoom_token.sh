@@ -60,14 +60,7 @@ done
 zoom_load_env
 zoom_on_exit
 
-if [ "$threshold_given" = 1 ]; then
-  threshold=$threshold_arg
-  zoom_is_uint "$threshold" || zoom_die 2 "the threshold must be a whole number of seconds (got '$threshold')"
-else
-  threshold=${ZOOM_TOKEN_THRESHOLD:-60}
-  zoom_is_uint "$threshold" ||
-    zoom_die 2 "ZOOM_TOKEN_THRESHOLD must be a whole number of seconds (got '$threshold'); fix it in $ZOOM_ENV_FILE or the environment"
-fi
+zoom_threshold "$threshold_given" "$threshold_arg"
 timeout=${ZOOM_HTTP_TIMEOUT:-15}
 case $timeout in
   *[!0-9.]* | '' | *.*.* | .* | *.) zoom_die 2 "ZOOM_HTTP_TIMEOUT must be a number of seconds (got '$timeout')" ;;

@@ -145,6 +145,19 @@ zoom_opts() {
 
 zoom_is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
+# zoom_threshold GIVEN VALUE: sets $threshold from -t (when GIVEN is 1) or ZOOM_TOKEN_THRESHOLD
+# (default 60). A bad -t is a usage error, a bad setting a configuration error: both exit 2.
+zoom_threshold() {
+  if [ "$1" = 1 ]; then
+    threshold=$2
+    zoom_is_uint "$threshold" || zoom_usage_error "the threshold must be a whole number of seconds (got '$threshold')"
+  else
+    threshold=${ZOOM_TOKEN_THRESHOLD:-60}
+    zoom_is_uint "$threshold" ||
+      zoom_die 2 "ZOOM_TOKEN_THRESHOLD must be a whole number of seconds (got '$threshold'); fix it in $ZOOM_ENV_FILE or the environment"
+  fi
+}
+
 # -------------------------------------------------------------------- .env
 # Parse one .env line exactly as python-dotenv's dotenv_values(interpolate=False)
 # does (token_monitor.py reads the same file with it): [export ]KEY = value;
