@@ -206,6 +206,12 @@ class ZoomClient:
     def _backoff(self, attempt: int) -> float:
         return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self._jitter())
 
+    def _pause_before_retry(self, attempt: int, why: str) -> None:
+        """Back off (exponential, jittered) before transient retry number `attempt`."""
+        delay = self._backoff(attempt)
+        log.warning("%s; retry %d in %.2f s", why, attempt, delay)
+        self._sleep(delay)
+
     def _send(self, method, url, params, json_body, what, scope, accept=None):
         import requests
         from requests.exceptions import ChunkedEncodingError
@@ -214,6 +220,7 @@ class ZoomClient:
         token = self._token()
         # A POST is retried only when it surely never reached Zoom (a 5xx may have created it).
         safe_to_repeat = method != "POST"
+        not_repeated = "" if safe_to_repeat else "; check whether it took effect before repeating it"
         reauthed = False
         rate_tries = 0
         rate_waited = 0.0
@@ -244,13 +251,11 @@ class ZoomClient:
                     kind = "the answer broke off"
                 if repeatable and transient < TRANSIENT_RETRIES:
                     transient += 1
-                    delay = self._backoff(transient)
-                    log.warning("%s %s; retry %d in %.2f s", label, kind, transient, delay)
-                    self._sleep(delay)
+                    self._pause_before_retry(transient, f"{label} {kind}")
                     continue
                 raise ZoomError(
                     f"Zoom did not answer {label} ({kind}, {transient + 1} tries); try again later"
-                    + ("" if safe_to_repeat else "; check whether it took effect before repeating it")
+                    + not_repeated
                 ) from None
             except requests.TooManyRedirects:
                 raise ZoomError(
@@ -269,7 +274,7 @@ class ZoomClient:
                 raise ZoomError(
                     f"The request {label} failed ({type(exc).__name__}); try again later, and check the "
                     "network, proxy and CA settings if it keeps failing"
-                    + ("" if safe_to_repeat else "; check whether it took effect before repeating it")
+                    + not_repeated
                 ) from None
 
             status = resp.status_code
@@ -321,13 +326,11 @@ class ZoomClient:
             if status >= 500:
                 if safe_to_repeat and transient < TRANSIENT_RETRIES:
                     transient += 1
-                    delay = self._backoff(transient)
-                    log.warning("%s: Zoom answered %d; retry %d in %.2f s", label, status, transient, delay)
-                    self._sleep(delay)
+                    self._pause_before_retry(transient, f"{label}: Zoom answered {status}")
                     continue
                 raise ZoomError(
                     f"Zoom failed {label} with HTTP {status} ({transient + 1} tries); try again later"
-                    + ("" if safe_to_repeat else "; check whether it took effect before repeating it"),
+                    + not_repeated,
                     status,
                     code,
                 )
