@@ -17,10 +17,13 @@ import pytest
 from mcp import Client
 from mcp.server.mcpserver.exceptions import ToolError
 
+import arguments
 import jq_sandbox
 import zoom_mcp
+import zoom_scopes
 from vtt import vtt_to_text
 from zoom_client import ZoomError
+from zoom_tools import base
 
 
 @pytest.fixture
@@ -87,7 +90,7 @@ async def call(client, name, args, jq_pool=None):
     ],
 )
 def test_meeting_ids_accepted(value, segment):
-    assert zoom_mcp.meeting_segment(value) == segment
+    assert arguments.meeting_segment(value) == segment
 
 
 @pytest.mark.parametrize(
@@ -100,23 +103,23 @@ def test_meeting_ids_accepted(value, segment):
 )
 def test_meeting_ids_rejected(value):
     with pytest.raises(ToolError, match="Invalid meeting_id"):
-        zoom_mcp.meeting_segment(value)
+        arguments.meeting_segment(value)
 
 
 def test_meeting_id_whitespace_is_trimmed_and_errors_show_the_trimmed_value():
-    assert zoom_mcp.meeting_segment(" 123 ") == 123
-    assert zoom_mcp.meeting_segment("\tkY2t7QHvRfm0c0m3W1pZ9g==\n") == "kY2t7QHvRfm0c0m3W1pZ9g=="
+    assert arguments.meeting_segment(" 123 ") == 123
+    assert arguments.meeting_segment("\tkY2t7QHvRfm0c0m3W1pZ9g==\n") == "kY2t7QHvRfm0c0m3W1pZ9g=="
     with pytest.raises(ToolError) as err:
-        zoom_mcp.meeting_segment(" 12a\t\n")
+        arguments.meeting_segment(" 12a\t\n")
     assert str(err.value).startswith("Invalid meeting_id '12a':")
     with pytest.raises(ToolError, match="Invalid meeting_id true:"):
-        zoom_mcp.meeting_segment(True)
+        arguments.meeting_segment(True)
 
 
 def test_get_update_delete_take_the_numeric_id_and_say_what_to_do_with_a_uuid():
-    assert zoom_mcp.meeting_number("85746065432") == 85746065432
+    assert arguments.meeting_number("85746065432") == 85746065432
     with pytest.raises(ToolError) as err:
-        zoom_mcp.meeting_number("kY2t7QHvRfm0c0m3W1pZ9g==")
+        arguments.meeting_number("kY2t7QHvRfm0c0m3W1pZ9g==")
     text = str(err.value)
     assert "numeric meeting id" in text
     for tool in ("zoom_list_past_meeting_participants", "zoom_get_meeting_recordings",
@@ -135,7 +138,7 @@ def test_get_update_delete_take_the_numeric_id_and_say_what_to_do_with_a_uuid():
     ],
 )
 def test_start_time_in_zooms_forms(value, sent):
-    assert zoom_mcp.start_time(value) == sent
+    assert arguments.start_time(value) == sent
 
 
 @pytest.mark.parametrize(
@@ -145,25 +148,25 @@ def test_start_time_in_zooms_forms(value, sent):
 )
 def test_start_time_refuses_other_forms(value):
     with pytest.raises(ToolError, match="Invalid start_time"):
-        zoom_mcp.start_time(value)
+        arguments.start_time(value)
 
 
 def test_recurrence_end_must_be_utc():
-    end = zoom_mcp.start_time("2026-12-31T00:00:00+01:00", "end_date_time", utc=True)
+    end = arguments.start_time("2026-12-31T00:00:00+01:00", "end_date_time", utc=True)
     assert end == "2026-12-30T23:00:00Z"
     with pytest.raises(ToolError, match="Invalid end_date_time"):
-        zoom_mcp.start_time("2026-12-31T00:00:00", "end_date_time", utc=True)
+        arguments.start_time("2026-12-31T00:00:00", "end_date_time", utc=True)
 
 
 @pytest.mark.parametrize("value", ["me", "alice.chen@example.com", "KDcuGIm1QgePTO8WbOqwIQ", "a_b-c1"])
 def test_user_ids_accepted(value):
-    assert zoom_mcp.user_segment(value) == value
+    assert arguments.user_segment(value) == value
 
 
 @pytest.mark.parametrize("value", ["../me", "me/../x", "a", "x@y", "a b", "ab/cd/ef", "%2e%2e", "me?x=1"])
 def test_user_ids_rejected(value):
     with pytest.raises(ToolError, match="Invalid user_id"):
-        zoom_mcp.user_segment(value)
+        arguments.user_segment(value)
 
 
 @pytest.mark.parametrize(
@@ -171,25 +174,25 @@ def test_user_ids_rejected(value):
 )
 def test_dates_must_be_real_iso_dates(value):
     with pytest.raises(ToolError, match="yyyy-mm-dd"):
-        zoom_mcp.iso_date(value, "from")
+        arguments.iso_date(value, "from")
 
 
 def test_range_must_not_run_backwards():
     with pytest.raises(ToolError, match="after"):
-        zoom_mcp.date_range("2026-03-02", "2026-03-01")
+        arguments.date_range("2026-03-02", "2026-03-01")
 
 
 def test_month_windows_split_and_cover_the_range():
-    windows = zoom_mcp.month_windows(date(2026, 1, 31), date(2026, 4, 2))
+    windows = arguments.month_windows(date(2026, 1, 31), date(2026, 4, 2))
     assert windows == [
         (date(2026, 1, 31), date(2026, 2, 27)),
         (date(2026, 2, 28), date(2026, 3, 27)),
         (date(2026, 3, 28), date(2026, 4, 2)),
     ]
     may = (date(2026, 5, 1), date(2026, 5, 31))
-    assert zoom_mcp.month_windows(*may) == [may]
+    assert arguments.month_windows(*may) == [may]
     new_year = (date(2026, 12, 15), date(2027, 1, 14))
-    assert zoom_mcp.month_windows(*new_year) == [new_year]
+    assert arguments.month_windows(*new_year) == [new_year]
 
 
 # -- through the MCP layer: tool errors, no requests -------------------------------------------------
@@ -243,6 +246,28 @@ async def test_invalid_input_is_a_tool_error_before_any_request(tool, args, says
     assert client.calls == []  # a broken jq filter too: it is compiled before the tool runs
 
 
+ARABIC_INDIC_123 = "\u0661\u0662\u0663"  # Python's \d and str.isdigit() accept these digits
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("tool", "args", "says"),
+    [
+        ("zoom_get_meeting", {"meeting_id": 1, "occurrence_id": ARABIC_INDIC_123}, "Invalid occurrence_id"),
+        ("zoom_get_meeting", {"meeting_id": ARABIC_INDIC_123}, "Invalid meeting_id"),
+        ("zoom_list_recordings", {"from": "\u0662\u0660\u0662\u0666-01-01"}, "Invalid from"),
+        ("zoom_create_meeting", {"topic": "x", "start_time": "2030-01-01T1\u0660:00:00Z"},
+         "Invalid start_time"),
+    ],
+)
+async def test_only_ascii_digits_reach_zoom(tool, args, says):
+    """Issue 10.8: `\\d` let occurrence_id=\u0661\u0662\u0663 through to Zoom."""
+    client = RecordingClient()
+    result = await call(client, tool, args)
+    assert result.is_error and says in result.content[0].text
+    assert client.calls == []
+
+
 @pytest.mark.anyio
 async def test_zoom_errors_become_tool_errors_with_their_text():
     error = ZoomError("Not found: meeting 5 (Zoom code 3001: Meeting does not exist: 5.)")
@@ -280,7 +305,7 @@ async def test_uuid_reaches_the_path_encoded_twice_when_it_must():
 
 
 def jq(pool, data, expr, text=None):
-    return zoom_mcp.apply_jq(pool, zoom_mcp._result(data, text, expr))
+    return base.apply_jq(pool, base.result(data, text, expr))
 
 
 def test_jq_shapes_the_result_and_non_objects_are_wrapped(pool):
@@ -291,7 +316,7 @@ def test_jq_shapes_the_result_and_non_objects_are_wrapped(pool):
     assert jq(pool, data, "empty").structured_content == {"result": []}
     shaped = jq(pool, data, '{"t": "ü"}', text=json.dumps(data))
     assert shaped.content[0].text == '{"t":"ü"}' and shaped.structured_content == {"t": "ü"}
-    plain = zoom_mcp._result(data, '{"raw":1}')
+    plain = base.result(data, '{"raw":1}')
     assert plain.content[0].text == '{"raw":1}'  # Zoom's own body is passed through untouched
 
 
@@ -379,9 +404,9 @@ async def test_a_spinning_filter_does_not_stop_other_tools(pool):
 async def test_a_cancelled_call_stops_its_filter():
     p = jq_sandbox.JqPool(timeout=30)
     try:
-        pending = zoom_mcp._result({"a": 1}, None, "last(range(1e12))")
+        pending = base.result({"a": 1}, None, "last(range(1e12))")
         with anyio.move_on_after(0.5):
-            await zoom_mcp.run_filter(p, pending)
+            await base.run_filter(p, pending)
         pids = p.pids()
         deadline = time.monotonic() + 3
         while p.pids() and time.monotonic() < deadline:
@@ -417,7 +442,7 @@ def test_scope_names_are_the_ones_zooms_spec_lists():
                 if isinstance(op, dict) and "security" in op:
                     listed = {s for entry in op["security"] for s in entry.get("openapi_oauth", ())}
                     ops[f"{method.upper()} {route}"] = listed
-    for op, (granular, classic) in zoom_mcp._S2S_SCOPES.items():
+    for op, (granular, classic) in zoom_scopes._S2S_SCOPES.items():
         assert granular in ops[op] and granular.endswith(":admin"), op
         assert classic is None or (classic in ops[op] and classic.endswith(":admin")), op
 

@@ -1,0 +1,9 @@
+"""The Zoom tools, one module per area of Zoom's API; `add_tools` puts them all on a server.
+
+Importing a module registers its tools (`@zoom_tool`), in the order listed here: tools/list keeps it.
+"""
+
+from zoom_tools import meetings, past_meetings, recordings, reports, status, users, webinars  # noqa: F401
+from zoom_tools.base import TOOLS, ZoomApp, add_tools
+
+__all__ = ["TOOLS", "ZoomApp", "add_tools"]
