@@ -98,14 +98,10 @@ def iso_date(value: str, name: str) -> date:
     raise ToolError(f"Invalid {name} {_shown(value)}: expected a real date as yyyy-mm-dd")
 
 
-def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
-
-
 def date_range(start: str | None, end: str | None, default_days: int = 30, *,
                today: date | None = None) -> tuple[date, date]:
     """[from, to] from optional dates: `to` defaults to today (UTC), `from` to default_days before it."""
-    to = iso_date(end, "to") if end else (today or today_utc())
+    to = iso_date(end, "to") if end else (today or datetime.now(timezone.utc).date())
     since = iso_date(start, "from") if start else to - timedelta(days=default_days)
     if since > to:
         raise ToolError(f"Invalid range: from {since} is after to {to}")

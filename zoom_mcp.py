@@ -20,6 +20,8 @@ from mcp.server import MCPServer
 
 import jq_sandbox
 from zoom_client import ZoomClient
+from zoom_prompts import add_prompts
+from zoom_resources import add_resources
 from zoom_tools import ZoomApp, add_tools
 
 log = logging.getLogger("zoom_mcp")
@@ -71,6 +73,8 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO",
     mcp = MCPServer("zoom", version=project_version(), instructions=INSTRUCTIONS, log_level=log_level,
                     lifespan=lifespan)
     add_tools(mcp)
+    add_prompts(mcp)
+    add_resources(mcp)
     return mcp
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import Any, NamedTuple, Protocol
 
 import anyio
@@ -25,7 +26,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 import jq_sandbox
-from arguments import lean_schema, today_utc
+from arguments import lean_schema
 from zoom_client import ZoomClient, ZoomError
 from zoom_scopes import S2S_SCOPES
 
@@ -41,7 +42,10 @@ class ZoomApp:
     client: ZoomClient
     tokens: TokenStatus  # the token monitor
     jq: jq_sandbox.JqPool
-    today: Callable[[], date] = field(default=today_utc)  # default date ranges end here (tests pin it)
+    clock: Callable[[], float] = time.time  # "now" for default date ranges and "next meeting" (tests pin it)
+
+    def today(self) -> date:
+        return datetime.fromtimestamp(self.clock(), timezone.utc).date()
 
 
 def app(ctx: Context) -> ZoomApp:

@@ -111,7 +111,12 @@ def zoom_get_meeting_transcript(
 ) -> CallToolResult:
     """What was said in a recorded meeting, a line a turn ('[hh:mm:ss] Speaker: words'): to
     summarise, find decisions, quote."""
-    client = app(ctx).client
+    return result(fetch_transcript(app(ctx).client, meeting_id), None, jq)
+
+
+def fetch_transcript(client, meeting_id: int | str) -> dict:
+    """A recorded meeting's words as clean text, with its id, uuid, topic and start time: its
+    recordings, then the transcript file (2 dependent round trips). Raises ToolError when it has none."""
     scope = S2S_SCOPES["GET /meetings/{meetingId}/recordings"]
     rec = client.get(path("meetings", meeting_segment(meeting_id), "recordings"),
                      what=f"recordings of meeting {meeting_id}", scope=scope) or {}
@@ -126,19 +131,15 @@ def zoom_get_meeting_transcript(
     raw = client.download_text(chosen["download_url"], what=f"transcript of meeting {meeting_id}",
                                scope=scope)
     text = vtt_to_text(raw)
-    return result(
-        {
-            "meeting_id": rec.get("id", meeting_id),
-            "uuid": rec.get("uuid"),
-            "topic": rec.get("topic"),
-            "start_time": rec.get("start_time"),
-            "source": chosen.get("file_type"),
-            "turns": text.count("\n") + 1 if text else 0,
-            "transcript": text,
-        },
-        None,
-        jq,
-    )
+    return {
+        "meeting_id": rec.get("id", meeting_id),
+        "uuid": rec.get("uuid"),
+        "topic": rec.get("topic"),
+        "start_time": rec.get("start_time"),
+        "source": chosen.get("file_type"),
+        "turns": text.count("\n") + 1 if text else 0,
+        "transcript": text,
+    }
 
 
 def transcript_file(recording: dict) -> dict | None:
