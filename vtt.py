@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 
-_TIMING = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?\s+-->")
+_TIMING = re.compile(r"^(?:([0-9]+):)?([0-9]{1,2}):([0-9]{2})(?:[.,][0-9]+)?\s+-->")
 _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]+)>")
 _TAG = re.compile(r"<[^>]*>")
 _PREFIX = re.compile(r"^([^:<>]{1,64}):\s+(.*)$", re.S)
@@ -39,6 +39,12 @@ def _speaker_prefix(text: str) -> tuple[str, str] | None:
 
 def vtt_to_text(vtt: str) -> str:
     """Return the transcript's turns, consecutive cues of one speaker merged into one line."""
+    return "\n".join(f"[{t}] {s}: {x}" if s else f"[{t}] {x}" for t, s, x in vtt_turns(vtt))
+
+
+def vtt_turns(vtt: str) -> list[tuple[str | None, str | None, str]]:
+    """The transcript's turns as (hh:mm:ss or None, speaker or None, words), consecutive cues of one
+    speaker merged."""
     cues: list[tuple[str | None, str | None, str]] = []  # (time, voice speaker, text)
     for block in re.split(r"\r?\n\s*\r?\n", vtt.lstrip("\ufeff").strip()):
         lines = block.splitlines()
@@ -67,4 +73,4 @@ def vtt_to_text(vtt: str) -> str:
             turns[-1][2] = f"{turns[-1][2]} {text}"
         else:
             turns.append([time, speaker, text])
-    return "\n".join(f"[{t}] {s}: {x}" if s else f"[{t}] {x}" for t, s, x in turns)
+    return [(t, s, x) for t, s, x in turns]
