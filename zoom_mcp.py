@@ -26,6 +26,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
 
 import jq_sandbox
+import protocol_guard
 from zoom_client import ZoomClient, ZoomError, path, uuid_segment
 
 log = logging.getLogger("zoom_mcp")
@@ -452,7 +453,11 @@ def create_server(
     """Build the MCPServer with every Zoom tool bound to `client` and the token source `tokens`.
 
     jq filters run in `jq_pool` (a new one if none is given: its owner closes it, see main())."""
-    mcp = MCPServer("zoom", instructions=INSTRUCTIONS, log_level=log_level)
+    # subscriptions=False: the lists never change, so 2026-07-28 discover must not promise
+    # listChanged/subscribe that initialize denies (issue 12, deviation 7).
+    mcp = protocol_guard.install(
+        MCPServer("zoom", instructions=INSTRUCTIONS, log_level=log_level, subscriptions=False)
+    )
     pool = jq_pool or jq_sandbox.JqPool()
 
     def tool(annotations: ToolAnnotations, title: str):
@@ -865,7 +870,7 @@ def _serve_http(server: MCPServer, port: int, level: str, pool: jq_sandbox.JqPoo
     log, a line per request, only at DEBUG."""
     import uvicorn
 
-    app = server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1")
+    app = protocol_guard.HttpGuard(server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1"))
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, log_level=level.lower(),
         access_log=level == "DEBUG", timeout_graceful_shutdown=5,
@@ -927,7 +932,7 @@ def main() -> int:
                 os.kill(os.getpid(), signum)
 
             signal.signal(signal.SIGTERM, on_sigterm)
-            server.run()
+            anyio.run(protocol_guard.serve_stdio, server)
         else:
             log.info("serving streamable HTTP on http://127.0.0.1:%d/mcp", port)
             _serve_http(server, port, level, pool)
