@@ -18,7 +18,10 @@ with a Content-Length, a response without one is re-chunked. Stdlib only; one th
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -36,11 +39,10 @@ class BearerProxy:
             raise ValueError("the proxy needs a token")
         self.upstream = (upstream_host, upstream_port)
         self._token = token
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.proxy = self  # type: ignore[attr-defined] - read by the handler
         self.port = self._server.server_address[1]
-        self._open: set[http.client.HTTPConnection] = set()
+        self._open: set[socket.socket] = set()  # upstream sockets of requests in flight
         self._lock = threading.Lock()
         # A short poll interval: close() waits for the serving loop to notice (0.5 s by default).
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="bearer-proxy",
@@ -59,15 +61,25 @@ class BearerProxy:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        with self._lock:  # ends handlers still relaying a stream
-            for conn in list(self._open):
-                conn.close()
+        with self._lock:  # ends handlers still relaying a stream: their read sees the end
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> BearerProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that drops its connection is no error of the proxy's: only others are printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -99,10 +111,13 @@ class _Handler(BaseHTTPRequestHandler):
         proxy: BearerProxy = self.server.proxy  # type: ignore[attr-defined]
         body = self._read_body()
         conn = http.client.HTTPConnection(*proxy.upstream, timeout=None)
-        with proxy._lock:
-            proxy._open.add(conn)
+        sock = None
         try:
             try:
+                conn.connect()
+                sock = conn.sock
+                with proxy._lock:
+                    proxy._open.add(sock)
                 conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
                 for name, value in self.headers.raw_items():
                     lower = name.lower()
@@ -118,12 +133,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._bad_gateway(exc)
                 return
             self._relay(resp)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client left; nothing to tell it
+        except (OSError, http.client.HTTPException):
+            # The client left, or the server's side ended mid-response (the proxy closing): a
+            # truncated response is all there is to pass on.
+            self.close_connection = True
         finally:
             conn.close()
             with proxy._lock:
-                proxy._open.discard(conn)
+                proxy._open.discard(sock)
 
     def _relay(self, resp: http.client.HTTPResponse) -> None:
         self.send_response_only(resp.status, resp.reason)
