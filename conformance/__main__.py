@@ -35,9 +35,8 @@ def say(text: str = "") -> None:
 
 
 def report(leg: suite.Leg, verdict: suite.Verdict, expected: dict[str, str], verbose: bool) -> None:
-    run = len(verdict.passed) + len(verdict.expected) + len(verdict.unexpected)
     say(f"leg {leg.name} ({leg.about})")
-    say(f"  {run} scenarios: {len(verdict.passed)} passed, {len(verdict.expected)} expected to fail, "
+    say(f"  {verdict.ran} scenarios: {len(verdict.passed)} passed, {len(verdict.expected)} expected to fail, "
         f"{len(verdict.unexpected)} unexpected failures; {len(verdict.stale)} stale entries "
         f"[{(RUNS / leg.name / 'suite.log').relative_to(suite.ROOT)}]")
     if verbose:

@@ -194,6 +194,7 @@ FAILING = ("FAILURE", "WARNING")
 
 @dataclass
 class Verdict:
+    ran: int = 0  # scenarios run
     passed: list[str] = field(default_factory=list)
     expected: dict[str, list[str]] = field(default_factory=dict)  # scenario -> entries that covered it
     unexpected: dict[str, list[dict]] = field(default_factory=dict)  # scenario -> its uncovered checks
@@ -205,7 +206,7 @@ class Verdict:
 
 
 def judge(results: dict[str, list[dict]], expected: dict[str, str]) -> Verdict:
-    verdict = Verdict()
+    verdict = Verdict(ran=len(results))
     used: set[str] = set()
     for scenario, checks in results.items():
         failing = [c for c in checks if c.get("status") in FAILING]

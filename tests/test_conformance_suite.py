@@ -72,7 +72,7 @@ def test_clean_scenarios_pass_and_covered_failures_are_expected():
         "server-stateless": [check("a"), check("b", "WARNING"), check("c", "SKIPPED")],
     }
     verdict = suite.judge(results, {"tools-call-image": "r", "server-stateless:b": "r"})
-    assert verdict.ok
+    assert verdict.ok and verdict.ran == 3
     assert verdict.passed == ["ping"]
     assert verdict.expected == {
         "tools-call-image": ["tools-call-image"], "server-stateless": ["server-stateless:b"],
