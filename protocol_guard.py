@@ -24,6 +24,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 from mcp import MCPError
 from mcp.server import MCPServer
 from mcp.server.stdio import stdio_server
@@ -128,8 +129,6 @@ class StdioGuard:
         return self
 
     async def __anext__(self) -> Any:
-        import anyio
-
         try:
             return await self.receive()
         except anyio.EndOfStream:
@@ -164,7 +163,8 @@ class HttpGuard:
     """ASGI app in front of the SDK's streamable-HTTP app: inspects POST bodies, passes the rest.
 
     A body is read (up to the SDK's own size limit) and handed on unchanged; only the two cases in
-    the module docstring are answered here."""
+    the module docstring are answered here. It belongs inside the transport's own checks (bearer
+    token, Host): a request those refuse must not get as far as having its body parsed."""
 
     def __init__(self, app: Any, max_body: int = DEFAULT_MAX_REQUEST_BODY_SIZE):
         self.app, self.max_body = app, max_body
