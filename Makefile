@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.stamp-$(shell cat $(LOCKS) 2>/dev/null | cksum | cut -d' ' -f
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup check-tools test lint test-py test-bats run refresh refresh-force \
-        status install-claude monitor demo simulator soak doctor bench clean
+        status install-claude monitor demo simulator soak doctor bench conformance clean
 
 help: ## List the targets (this page)
 	@echo "zoom-mcp — make targets:"
@@ -94,6 +94,9 @@ doctor: ## Check the installation and configuration, with the fix for each probl
 
 bench: setup ## Benchmarks against the simulator (table, and JSON in bench/results/)
 	$(PY) -m bench
+
+conformance: setup ## The official MCP conformance suite against the server (ARGS=-v lists every scenario)
+	$(PY) -m conformance $(ARGS)
 
 clean: ## Remove .venv and caches (never .env)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

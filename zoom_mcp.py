@@ -19,6 +19,7 @@ import anyio
 from mcp.server import MCPServer
 
 import jq_sandbox
+import protocol_guard
 from zoom_client import ZoomClient
 from zoom_prompts import add_prompts
 from zoom_resources import add_resources
@@ -70,8 +71,12 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO",
     async def lifespan(_server):
         yield state
 
-    mcp = MCPServer("zoom", version=project_version(), instructions=INSTRUCTIONS, log_level=log_level,
-                    lifespan=lifespan)
+    # subscriptions=False: the lists never change, so 2026-07-28 discover must not promise
+    # listChanged/subscribe that initialize denies (issue 12, deviation 7).
+    mcp = protocol_guard.install(MCPServer(
+        "zoom", version=project_version(), instructions=INSTRUCTIONS, log_level=log_level,
+        lifespan=lifespan, subscriptions=False,
+    ))
     add_tools(mcp)
     add_prompts(mcp)
     add_resources(mcp)
@@ -93,7 +98,7 @@ def _serve_http(server: MCPServer, port: int, level: str, pool: jq_sandbox.JqPoo
     log, a line per request, only at DEBUG."""
     import uvicorn
 
-    app = server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1")
+    app = protocol_guard.HttpGuard(server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1"))
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, log_level=level.lower(),
         access_log=level == "DEBUG", timeout_graceful_shutdown=5,
@@ -155,7 +160,7 @@ def main() -> int:
                 os.kill(os.getpid(), signum)
 
             signal.signal(signal.SIGTERM, on_sigterm)
-            server.run()
+            anyio.run(protocol_guard.serve_stdio, server)
         else:
             log.info("serving streamable HTTP on http://127.0.0.1:%d/mcp", port)
             _serve_http(server, port, level, pool)
