@@ -1,9 +1,8 @@
 """Raw protocol behaviour of the real server (./run.sh) that the conformance suite does not score:
 issue 12's deviations, each reproduced with raw JSON-RPC over stdio or streamable HTTP.
 
-Deviations 3-7 are fixed at the project's boundary (protocol_guard.py; subscriptions=False). 1 and 2
-belong to the integrator's rewrite and are pinned here as strict xfails: each fails today for the
-stated reason, and turns into a failure to remove its marker once fixed.
+Deviations 3-7 are fixed at the project's boundary (protocol_guard.py; subscriptions=False); 1 by
+passing the project's version, 2 by serving real prompts and a resource template.
 """
 
 from __future__ import annotations
@@ -251,19 +250,17 @@ def test_discover_names_the_server_in_meta(web):
     assert discover["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"] == "zoom"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="deviation 1 (integrator): MCPServer(version=) defaults to ''")
 def test_server_version_is_the_projects(web):
+    """Deviation 1: serverInfo.version is the project's, from pyproject.toml."""
     _, _, init = web.post({"jsonrpc": "2.0", "id": 11, "method": "initialize", "params": INIT})
     _, _, discover = web.modern(12, "server/discover")
     assert init["result"]["serverInfo"]["version"] == project_version()
     assert discover["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["version"] == project_version()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="deviation 2 (integrator): MCPServer declares prompts and resources whether or "
-                          "not it has any (python-sdk #2473)")
 def test_capabilities_declare_only_what_is_served(web):
+    """Deviation 2: the server now serves prompts and a resource template, so declaring both is true
+    (MCPServer would declare them even if it had none: python-sdk #2473)."""
     _, _, init = web.post({"jsonrpc": "2.0", "id": 13, "method": "initialize", "params": INIT})
     caps = init["result"]["capabilities"]
     session = web.session()
