@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="token lifetime in seconds (default 3600)")
     parser.add_argument("--seed-meetings", type=int, default=0, metavar="N",
                         help="add N extra scheduled meetings to the 'me' user")
+    parser.add_argument("--seed-recordings", type=int, default=0, metavar="N",
+                        help="add N past recorded meetings (transcripts, participants) to the 'me' user, "
+                             "over the last 90 days")
     parser.add_argument("--latency", type=_non_negative(float), metavar="MS",
                         default=_env_default("ZOOMSIM_LATENCY_MS"),
                         help="delay every answer (token, API, download) by MS milliseconds, as a far-away "
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
                             seed_meetings=args.seed_meetings, verbose=args.verbose,
                             latency_ms=args.latency, latency_jitter_ms=args.latency_jitter, seed=args.seed,
                             rate_limits=args.rate_limits)
+        if args.seed_recordings:
+            sim.seed_recordings("me", args.seed_recordings)
         sim.start()
     except ValueError as err:
         print(f"ERROR: {err}", file=sys.stderr)

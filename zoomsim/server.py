@@ -45,7 +45,9 @@ One ``ZoomSimulator`` is one fake Zoom (OAuth host and API host share a port):
     "latency_jitter_ms": ms, "seed": n, "rate_limits": "pro"|null}`` → the whole config.
   - ``POST /_sim/revoke``,
     ``POST /_sim/seed`` ``{"user_id": "me", "meetings": n}`` → ``{"user_id", "added", "meetings"}``
-    (meetings = all the user now hosts, past ones included), ``POST /_sim/token`` (a valid token,
+    (meetings = all the user now hosts, past ones included); with ``"recordings": n`` (and ``"days"``,
+    default 90) also n past recorded meetings over the last days, answering ``recordings_added`` and
+    ``recordings`` (all the user's recordings), ``POST /_sim/token`` (a valid token,
     not recorded or counted; mirrors ``issue_token()``).
 
 Latency (``--latency MS``, ``--latency-jitter MS``, ``--seed N``; ``/_sim/config`` at run time): every
@@ -417,6 +419,12 @@ class ZoomSimulator:
         with self._lock:
             return self.account.seed_meetings(user_id, int(n))
 
+    def seed_recordings(self, user_id: str = "me", n: int = 1, days: int = 90) -> int:
+        """Add n past recorded meetings (with transcripts and participants) over the last `days` days;
+        returns how many recordings the user now has."""
+        with self._lock:
+            return self.account.seed_recordings(user_id, int(n), int(days))
+
     def issue_token(self) -> tuple[str, int]:
         """A valid token (token, expires_in) without a recorded or counted token request."""
         with self._lock:
@@ -675,10 +683,14 @@ class ZoomSimulator:
                     self.set_rate_limits(payload["rate_limits"])
                 return _json_reply(200, self.config())
             if key == ("POST", "/_sim/seed"):
+                user_id = payload.get("user_id", "me")
                 added = int(payload.get("meetings", 0))
-                total = self.seed_meetings(payload.get("user_id", "me"), added)
-                return _json_reply(200, {"user_id": payload.get("user_id", "me"), "added": added,
-                                         "meetings": total})
+                answer = {"user_id": user_id, "added": added, "meetings": self.seed_meetings(user_id, added)}
+                if "recordings" in payload:
+                    answer["recordings_added"] = int(payload["recordings"])
+                    answer["recordings"] = self.seed_recordings(user_id, answer["recordings_added"],
+                                                                int(payload.get("days", 90)))
+                return _json_reply(200, answer)
         except ApiError as err:
             return _json_reply(err.status, {"error": err.message})
         except (TypeError, ValueError) as err:
