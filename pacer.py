@@ -55,24 +55,38 @@ def category_of(op: str) -> str:
 
 def template_matches(template: str, path: str) -> bool:
     """Does a concrete (percent-encoded) API path fit a template such as /users/{userId}/recordings?"""
-    want = template.split("/")
-    got = path.split("?", 1)[0].split("/")
+    return _fits(template.split("/"), path.split("?", 1)[0].split("/"))
+
+
+def _fits(want: list[str], got: list[str]) -> bool:
     if len(want) != len(got):
         return False
     return all((w.startswith("{") and g) or w == g for w, g in zip(want, got, strict=True))
 
 
-def operation_for(method: str, path: str) -> str | None:
-    """The operation key a concrete call belongs to, or None. Literal segments win over parameters
-    (GET /users/summary is not GET /users/{userId})."""
-    best, best_literals = None, -1
+def _compile() -> dict[tuple[str, int], list[tuple[list[str], str]]]:
+    """Operations by (method, segment count), the ones with more literal segments first, so that
+    GET /users/summary would win over GET /users/{userId}."""
+    table: dict[tuple[str, int], list[tuple[list[str], str]]] = {}
     for op in OPERATIONS:
-        op_method, template = op.split(" ", 1)
-        if op_method == method and template_matches(template, path):
-            literals = sum(1 for seg in template.split("/") if not seg.startswith("{"))
-            if literals > best_literals:
-                best, best_literals = op, literals
-    return best
+        method, template = op.split(" ", 1)
+        segments = template.split("/")
+        table.setdefault((method, len(segments)), []).append((segments, op))
+    for candidates in table.values():
+        candidates.sort(key=lambda c: -sum(1 for seg in c[0] if not seg.startswith("{")))
+    return table
+
+
+_BY_SHAPE = _compile()
+
+
+def operation_for(method: str, path: str) -> str | None:
+    """The operation key a concrete call belongs to, or None."""
+    got = path.split("?", 1)[0].split("/")
+    for segments, op in _BY_SHAPE.get((method, len(got)), ()):
+        if _fits(segments, got):
+            return op
+    return None
 
 
 class _Category:
