@@ -283,8 +283,8 @@ class ZoomSimulator:
         self._stats = {"token_requests": 0, "tokens_issued": 0, "api_requests": 0, "download_requests": 0,
                        "rate_limited": 0}
         self._sleep = sleep
-        self._latency = 0.0  # seconds
-        self._jitter = 0.0
+        self._latency_ms = self._jitter_ms = 0.0  # as set, for config()
+        self._latency = self._jitter = 0.0  # in seconds, for each answer
         self._seed: int | None = None
         self._latency_rng = random.Random()  # noqa: S311 - simulated network delay, not crypto
         self.set_latency(latency_ms, latency_jitter_ms, seed)
@@ -390,12 +390,12 @@ class ZoomSimulator:
         """Delay each answer by ms ± jitter_ms (uniform; None keeps the current jitter); a seed makes the
         sequence of delays repeatable."""
         ms = float(ms)
-        jitter = self._jitter * 1000 if jitter_ms is None else float(jitter_ms)
+        jitter = self._jitter_ms if jitter_ms is None else float(jitter_ms)
         if not (math.isfinite(ms) and math.isfinite(jitter)) or ms < 0 or jitter < 0:
             raise ValueError("latency_ms and latency_jitter_ms must be numbers >= 0")
         with self._lock:
-            self._latency = ms / 1000
-            self._jitter = jitter / 1000
+            self._latency_ms, self._jitter_ms = ms, jitter
+            self._latency, self._jitter = ms / 1000, jitter / 1000
             if seed is not None:
                 self._seed = int(seed)
                 self._latency_rng.seed(self._seed)
@@ -410,8 +410,8 @@ class ZoomSimulator:
         self._limiter = limiter
 
     def config(self) -> dict:
-        return {"token_ttl": self.token_ttl, "latency_ms": self._latency * 1000,
-                "latency_jitter_ms": self._jitter * 1000, "seed": self._seed,
+        return {"token_ttl": self.token_ttl, "latency_ms": self._latency_ms,
+                "latency_jitter_ms": self._jitter_ms, "seed": self._seed,
                 "rate_limits": None if self._limiter is None else self._limiter.plan}
 
     def seed_meetings(self, user_id: str = "me", n: int = 1) -> int:
@@ -677,7 +677,7 @@ class ZoomSimulator:
                 if "token_ttl" in payload:
                     self.set_token_ttl(payload["token_ttl"])
                 if {"latency_ms", "latency_jitter_ms", "seed"} & set(payload):
-                    self.set_latency(payload.get("latency_ms", self._latency * 1000),
+                    self.set_latency(payload.get("latency_ms", self._latency_ms),
                                      payload.get("latency_jitter_ms"), payload.get("seed"))
                 if "rate_limits" in payload:
                     self.set_rate_limits(payload["rate_limits"])
