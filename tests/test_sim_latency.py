@@ -153,4 +153,5 @@ def test_command_line_and_environment(tmp_path):
 ])
 def test_command_line_refuses_bad_values(args, env, message):
     with pytest.raises(RuntimeError, match=message):
-        SimProcess(*args, env={"PYTHONPATH": str(ROOT), **env})
+        started = SimProcess(*args, env={"PYTHONPATH": str(ROOT), **env})
+        started.stop()  # reached only when it started after all (and the test fails): leave nothing behind
