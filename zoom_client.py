@@ -3,6 +3,11 @@
 Every failure is a ZoomError whose text is fit to show the model: it says what went wrong and
 what to do, and never holds a token. The path given to request() must already be built with
 `path()` so that no caller-supplied text reaches the URL unescaped.
+
+Calls name their operation (`op="GET /users/{userId}/recordings"`, a key of zoom_rate_limits) and are
+paced per rate-limit category for the account's plan (pacer.py), so the server never trips Zoom's
+limits itself. `parallel()` runs independent calls at once, at most `max_concurrency` requests in
+flight for the whole client.
 """
 
 from __future__ import annotations
@@ -14,10 +19,15 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import copy_context
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlsplit
+
+from pacer import FALLBACK_CATEGORY, Pacer, category_of, operation_for, resolve_plan, template_matches
+from zoom_rate_limits import DOWNLOAD_OP
 
 log = logging.getLogger("zoom_client")
 
@@ -32,6 +42,19 @@ BACKOFF_BASE = 0.25
 BACKOFF_CAP = 4.0
 _SCOPES = re.compile(r"scopes?\s*:?\s*\[([^\]]+)\]", re.I)
 
+DEFAULT_RATE_PLAN = "pro"  # ZOOM_RATE_PLAN: the lowest paid plan's limits are the safe guess
+# ZOOM_MAX_CONCURRENCY: requests in flight at once, for the whole client. 12 lets the longest fan-out
+# one question makes (a year of recordings: 12 one-month windows, zoom_list_recordings' limit) go out in
+# a single round trip, and stays below Pro's per-second quotas (medium 20, light 30), so one burst
+# never waits in the pacer by itself and leaves room for the other apps sharing the account. More
+# would not be faster: at 100-300 ms a round trip, 12 in flight already carry 40-120 requests a
+# second, past what Pro allows in any category. requests' pool keeps that many connections (10 by
+# default), so every concurrent call reuses a warm TLS connection.
+DEFAULT_MAX_CONCURRENCY = 12
+MAX_CONCURRENCY_LIMIT = 64
+
+T = TypeVar("T")
+
 
 class TokenSource(Protocol):
     def get_token(self) -> str | None: ...
@@ -45,6 +68,29 @@ class ZoomError(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class Cancelled(ZoomError):
+    """parallel() stopped before every call had started, because its cancel Event was set."""
+
+
+def options_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """ZoomClient's rate_plan and max_concurrency from ZOOM_RATE_PLAN and ZOOM_MAX_CONCURRENCY;
+    ValueError with a message fit for the user when one is not valid."""
+    plan = (env.get("ZOOM_RATE_PLAN") or "").strip() or DEFAULT_RATE_PLAN
+    try:
+        resolve_plan(plan)
+    except ValueError as err:
+        raise ValueError(f"ZOOM_RATE_PLAN: {err}") from None
+    raw = (env.get("ZOOM_MAX_CONCURRENCY") or "").strip()
+    if not raw:
+        cap = DEFAULT_MAX_CONCURRENCY
+    elif raw.isdigit() and 1 <= int(raw) <= MAX_CONCURRENCY_LIMIT:
+        cap = int(raw)
+    else:
+        raise ValueError(f"ZOOM_MAX_CONCURRENCY must be a whole number from 1 to {MAX_CONCURRENCY_LIMIT}, "
+                         f"got {raw!r}")
+    return {"rate_plan": plan, "max_concurrency": cap}
 
 
 def path(*segments: object) -> str:
@@ -85,13 +131,26 @@ class ZoomClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        rate_plan: str | None = DEFAULT_RATE_PLAN,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        pacer: Pacer | None = None,
     ):
+        """`rate_plan`: the account's Zoom plan (pro, business_plus, ...; "none" or None: no pacing);
+        `pacer` replaces the one built from it (tests pass one on a fake clock). `max_concurrency`:
+        requests in flight at once, for the whole client."""
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.tokens = token_source
         self.timeout = (min(5.0, timeout), timeout)  # (connect, read)
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
+        if pacer is None and rate_plan is not None and resolve_plan(rate_plan) is not None:
+            pacer = Pacer(rate_plan)
+        self.pacer = pacer
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be a whole number >= 1, got {max_concurrency!r}")
+        self.max_concurrency = max_concurrency
+        self._in_flight = threading.BoundedSemaphore(max_concurrency)
         self._session: Any = None
         self._lock = threading.Lock()
         base = urlsplit(self.base_url)
@@ -106,6 +165,10 @@ class ZoomClient:
                     import requests
 
                     s = requests.Session()
+                    # One kept-alive connection per request in flight (the pool's default is 10).
+                    adapter = requests.adapters.HTTPAdapter(pool_maxsize=self.max_concurrency)
+                    s.mount("https://", adapter)
+                    s.mount("http://", adapter)
                     s.headers.update({"Accept": "application/json", "User-Agent": "zoom-mcp/0.1"})
                     # trust_env would let a ~/.netrc entry replace the bearer header; keep what
                     # users rely on from it (HTTPS_PROXY/NO_PROXY, a CA bundle) as curl in the
@@ -124,8 +187,11 @@ class ZoomClient:
     # -- public calls -------------------------------------------------------------------------
 
     # `scope` is how errors name the scopes a call needs (the Server-to-Server app's real scope names).
-    def get(self, api_path: str, params: dict | None = None, *, what: str = "", scope: str = "") -> Any:
-        return self.request("GET", api_path, params=params, what=what, scope=scope)[0]
+    # `op` is the call's operation key in zoom_rate_limits ("GET /users/{userId}/recordings"): it picks
+    # the rate-limit category to pace by. Without it the path is matched against the table.
+    def get(self, api_path: str, params: dict | None = None, *, what: str = "", scope: str = "",
+            op: str | None = None) -> Any:
+        return self.request("GET", api_path, params=params, what=what, scope=scope, op=op)[0]
 
     def request(
         self,
@@ -136,10 +202,12 @@ class ZoomClient:
         json_body: dict | None = None,
         what: str = "",
         scope: str = "",
+        op: str | None = None,
     ) -> tuple[Any, str]:
         """Send one API call; return (parsed JSON or None, the body text)."""
+        category = self._category(method, api_path, op)
         url = self.base_url + api_path
-        resp = self._send(method, url, params, json_body, what or api_path, scope)
+        resp = self._send(method, url, params, json_body, what or api_path, scope, category)
         if resp.status_code == 204 or not resp.content:
             return None, ""
         text = resp.content.decode("utf-8", "replace")  # JSON is UTF-8; skip requests' charset sniffing
@@ -161,6 +229,7 @@ class ZoomClient:
         max_items: int | None = None,
         what: str = "",
         scope: str = "",
+        op: str | None = None,
     ) -> Iterator[tuple[dict, str]]:
         """Yield each page (data, text). Without max_items: one page; else follow pages up to it."""
         token = next_page_token or ""
@@ -170,7 +239,7 @@ class ZoomClient:
             query = {**params, "page_size": size}
             if token:
                 query["next_page_token"] = token
-            data, text = self.request("GET", api_path, params=query, what=what, scope=scope)
+            data, text = self.request("GET", api_path, params=query, what=what, scope=scope, op=op)
             data = data if isinstance(data, dict) else {}
             got += len(data.get(items_key) or ())
             token = data.get("next_page_token") or ""
@@ -178,7 +247,8 @@ class ZoomClient:
             if max_items is None or not token or got >= max_items:
                 return
 
-    def download_text(self, url: str, *, what: str = "recording file", scope: str = "") -> str:
+    def download_text(self, url: str, *, what: str = "recording file", scope: str = "",
+                      op: str = DOWNLOAD_OP) -> str:
         """Fetch a recording file (e.g. a VTT transcript) with the bearer token, following redirects."""
         parts = urlsplit(url)
         zoom_host = parts.scheme == "https" and (
@@ -187,13 +257,88 @@ class ZoomClient:
         if not (zoom_host or (parts.scheme, parts.netloc) == self._base_origin):
             # Never hand the bearer token to a host that is not Zoom's.
             raise ZoomError(f"Refusing to download {what} from a non-Zoom host ({parts.hostname})")
-        resp = self._send("GET", url, None, None, what, scope, accept="*/*")
+        resp = self._send("GET", url, None, None, what, scope, self._category("GET", None, op), accept="*/*")
         resp.encoding = resp.encoding or "utf-8"
         if resp.encoding.lower() == "iso-8859-1":  # requests' guess for text/* without a charset
             resp.encoding = "utf-8"
         return resp.text
 
+    def parallel(self, thunks: Iterable[Callable[[], T]], *,
+                 cancel: threading.Event | None = None) -> list[T]:
+        """Run independent calls at once; return their results in input order.
+
+        At most max_concurrency run at a time (and the client never has more requests in flight than
+        that, whoever sends them). On the first failure no further call starts, and once the running
+        ones have finished that failure is raised. `cancel` is checked before each call starts: once
+        it is set the rest are skipped and Cancelled is raised. Each call sees the caller's context
+        variables. Calls that depend on each other's results (next_page_token) do not belong here.
+        """
+        todo = list(thunks)
+        results: list[Any] = [None] * len(todo)
+        failures: list[BaseException] = []
+        started = 0
+        lock = threading.Lock()
+        context = copy_context()
+
+        def work() -> None:
+            nonlocal started
+            while True:
+                with lock:
+                    if failures or started == len(todo) or (cancel is not None and cancel.is_set()):
+                        return
+                    index = started
+                    started += 1
+                try:
+                    results[index] = context.copy().run(todo[index])
+                except BaseException as exc:  # handed to the caller below, never lost
+                    with lock:
+                        failures.append(exc)
+                    return
+
+        workers = min(self.max_concurrency, len(todo))
+        if workers <= 1:
+            work()  # nothing to overlap: stay in the caller's thread
+        else:
+            threads = [threading.Thread(target=work, name=f"zoom-parallel-{n}", daemon=True)
+                       for n in range(workers)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        if failures:
+            raise failures[0]
+        if started < len(todo):
+            raise Cancelled(f"Cancelled: {len(todo) - started} of {len(todo)} Zoom calls were not started")
+        return results
+
     # -- the one place that talks HTTP ----------------------------------------------------------
+
+    def _category(self, method: str, api_path: str | None, op: str | None) -> str | None:
+        """The rate-limit category to pace this call by (None when not pacing). A wrong `op` is a bug
+        in the caller, so it raises ValueError even when not pacing."""
+        if op is not None:
+            category = category_of(op)
+            op_method, template = op.split(" ", 1)
+            if op_method != method or (api_path is not None and not template_matches(template, api_path)):
+                raise ValueError(f"operation {op!r} does not fit the call {method} {api_path}")
+            return category
+        if self.pacer is None:
+            return None
+        found = operation_for(method, api_path or "")
+        return category_of(found) if found else FALLBACK_CATEGORY
+
+    @contextmanager
+    def _paced(self, category: str | None, waited_out: bool) -> Iterator[None]:
+        """Hold a rate-limit slot (from before the send until the answer is in) and an in-flight one."""
+        pacer = self.pacer if category is not None else None
+        if pacer is not None:
+            pacer.acquire(category, waited_out=waited_out)
+        try:
+            with self._in_flight:
+                yield
+        finally:
+            if pacer is not None:
+                pacer.release(category)
 
     def _token(self) -> str:
         token = self.tokens.get_token()
@@ -212,7 +357,7 @@ class ZoomClient:
         log.warning("%s; retry %d in %.2f s", why, attempt, delay)
         self._sleep(delay)
 
-    def _send(self, method, url, params, json_body, what, scope, accept=None):
+    def _send(self, method, url, params, json_body, what, scope, category, accept=None):
         import requests
         from requests.exceptions import ChunkedEncodingError
 
@@ -224,6 +369,7 @@ class ZoomClient:
         reauthed = False
         rate_tries = 0
         rate_waited = 0.0
+        after_429 = False
         transient = 0
         label = _label(method, url)
         while True:
@@ -231,9 +377,10 @@ class ZoomClient:
             if accept:
                 headers["Accept"] = accept
             try:
-                resp = session.request(
-                    method, url, params=params, json=json_body, headers=headers, timeout=self.timeout
-                )
+                with self._paced(category, waited_out=after_429):
+                    resp = session.request(
+                        method, url, params=params, json=json_body, headers=headers, timeout=self.timeout
+                    )
             except requests.exceptions.SSLError:
                 # A subclass of ConnectionError, but a certificate problem does not go away by retrying.
                 raise ZoomError(
@@ -311,10 +458,15 @@ class ZoomClient:
                 rate_tries += 1
                 wait = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())
                 wait = 1.0 if wait is None else wait
+                if self.pacer is not None and category is not None and wait <= RATE_LIMIT_BUDGET:
+                    # Other calls of this category wait too rather than all hitting the limit. A longer
+                    # Retry-After (a daily quota) fails every call at once instead of freezing them.
+                    self.pacer.hold_off(category, wait)
                 if rate_tries < RATE_LIMIT_TRIES and rate_waited + wait <= RATE_LIMIT_BUDGET:
                     log.warning("%s: rate limited; retry in %.1f s", label, wait)
                     rate_waited += wait
                     self._sleep(wait)
+                    after_429 = True
                     continue
                 kind = resp.headers.get("X-RateLimit-Type") or "rate"
                 raise ZoomError(

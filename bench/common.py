@@ -248,16 +248,18 @@ def timed_run(argv: list[str], *, env: dict | None = None, stdin: bytes | None =
 
 class Simulator:
     """`python -m zoomsim --port 0` as a subprocess (its CPU does not share the measuring process's GIL)
-    plus a client of its control endpoints."""
+    plus a client of its control endpoints. `args` go to its command line (e.g. --latency 150)."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, args: Sequence[str] = (), name: str = "zoomsim"):
         import requests
 
         self.workdir = workdir
-        self.log = open(workdir / "zoomsim.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
         env = dict(os.environ, ZOOMSIM_ACCOUNT_ID=SIM_ACCOUNT_ID, ZOOMSIM_CLIENT_ID=SIM_CLIENT_ID,
                    ZOOMSIM_CLIENT_SECRET=SIM_CLIENT_SECRET, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([PY, "-m", "zoomsim", "--host", "127.0.0.1", "--port", "0"],
+        env = {k: v for k, v in env.items() if not k.startswith("ZOOMSIM_") or k in (
+            "ZOOMSIM_ACCOUNT_ID", "ZOOMSIM_CLIENT_ID", "ZOOMSIM_CLIENT_SECRET")}  # only `args` configure it
+        self.proc = subprocess.Popen([PY, "-m", "zoomsim", "--host", "127.0.0.1", "--port", "0", *args],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.log,
                                      stdin=subprocess.DEVNULL)
         line = self._first_line(timeout=20)
@@ -295,6 +297,17 @@ class Simulator:
 
     def stats(self) -> dict:
         return self._call("GET", "/_sim/stats")
+
+    def config(self) -> dict:
+        return self._call("GET", "/_sim/config")
+
+    def configure(self, **settings) -> dict:
+        """POST /_sim/config: latency_ms, latency_jitter_ms, seed, rate_limits, token_ttl."""
+        return self._call("POST", "/_sim/config", settings)
+
+    def seed_recordings(self, user_id: str, recordings: int, days: int = 90) -> int:
+        return self._call("POST", "/_sim/seed", {"user_id": user_id, "recordings": recordings,
+                                                 "days": days})["recordings"]
 
     def revoke(self) -> None:
         self._call("POST", "/_sim/revoke")
@@ -353,13 +366,15 @@ class Ctx:
     def tmpdir(self, prefix: str) -> Path:
         return Path(tempfile.mkdtemp(prefix=prefix + "-", dir=self.workdir))
 
-    def env_file(self, d: Path, valid_token: bool = True) -> Path:
-        """A fresh env file holding a valid token (one token request, outside any measurement)."""
-        assert self.sim is not None
+    def env_file(self, d: Path, valid_token: bool = True, sim: Simulator | None = None) -> Path:
+        """A fresh env file holding a valid token (one token request, outside any measurement), for the
+        shared simulator or for `sim` (a group's own, e.g. one with latency)."""
+        sim = sim or self.sim
+        assert sim is not None
         if valid_token:
-            token, ttl = self.sim.fetch_token()
-            return write_env_file(d / ".env", self.sim, token, int(time.time()) + ttl)
-        return write_env_file(d / ".env", self.sim, None, None)
+            token, ttl = sim.fetch_token()
+            return write_env_file(d / ".env", sim, token, int(time.time()) + ttl)
+        return write_env_file(d / ".env", sim, None, None)
 
     def claude_config(self, d: Path) -> Path:
         path = d / "claude_desktop_config.json"
@@ -367,17 +382,22 @@ class Ctx:
         os.chmod(path, 0o600)
         return path
 
-    def server_env(self, env_file: Path, **extra: str) -> dict[str, str]:
+    def server_env(self, env_file: Path, sim: Simulator | None = None, **extra: str) -> dict[str, str]:
         """The variables the server child gets (it inherits only HOME, LOGNAME, PATH, SHELL, TERM, USER
-        besides these)."""
-        assert self.sim is not None
+        besides these), for the shared simulator or for `sim`."""
+        sim = sim or self.sim
+        assert sim is not None
         env = {
             "ZOOM_ENV_FILE": str(env_file),
-            "ZOOM_API_BASE_URL": self.sim.api_url,
-            "ZOOM_OAUTH_URL": self.sim.oauth_url,
+            "ZOOM_API_BASE_URL": sim.api_url,
+            "ZOOM_OAUTH_URL": sim.oauth_url,
             "CLAUDE_CONFIG_FILE": str(env_file.parent / "claude_desktop_config.json"),
             "ZOOM_RESTART_CLAUDE": "0",
             "ZOOM_TOKEN_DISPLAY_INTERVAL": "0",
+            # The loopback groups measure the server's own cost at hundreds of calls a second, far past
+            # Zoom's per-second limits: pacing would only measure the pacer's waits. The latency group,
+            # against a simulator enforcing the Pro limits, passes ZOOM_RATE_PLAN=pro.
+            "ZOOM_RATE_PLAN": "none",
         }
         env.update(extra)
         return env
@@ -435,8 +455,9 @@ class StdioSession:
             return ""
 
 
-def run_sh_session(ctx: Ctx, env_file: Path, name: str = "server", **extra: str) -> StdioSession:
-    return StdioSession(str(ROOT / "run.sh"), [], ctx.server_env(env_file, **extra), ctx.log_path(name))
+def run_sh_session(ctx: Ctx, env_file: Path, name: str = "server", sim: Simulator | None = None,
+                   **extra: str) -> StdioSession:
+    return StdioSession(str(ROOT / "run.sh"), [], ctx.server_env(env_file, sim, **extra), ctx.log_path(name))
 
 
 def bare_session(ctx: Ctx, script: str = "bare_server.py", name: str = "bare",

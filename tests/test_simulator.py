@@ -359,7 +359,8 @@ def test_request_log_records_and_never_holds_a_secret(sim):
     dumped = json.dumps(log) + json.dumps(requests.get(sim.url + "/_sim/requests", timeout=5).json())
     assert tok not in dumped and sim.client_secret not in dumped
     assert base64.b64encode(f"{sim.client_id}:{sim.client_secret}".encode()).decode() not in dumped
-    assert sim.stats() == {"token_requests": 2, "tokens_issued": 2, "api_requests": 3, "download_requests": 1}
+    assert sim.stats() == {"token_requests": 2, "tokens_issued": 2, "api_requests": 3, "download_requests": 1,
+                           "rate_limited": 0}
     only_api = requests.get(sim.url + "/_sim/requests", params={"route": "api"}, timeout=5).json()["requests"]
     assert len(only_api) == 3
     assert requests.delete(sim.url + "/_sim/requests", timeout=5).status_code == 200

@@ -5,7 +5,8 @@ and the benchmarks.
     with ZoomSimulator(port=0) as sim:
         sim.oauth_url, sim.api_url, sim.add_fault("token", "error", count=1)
 
-Command line: ``python -m zoomsim [--host 127.0.0.1] [--port 0] [--token-ttl 3600] [--seed-meetings N]``.
+Command line: ``python -m zoomsim [--host 127.0.0.1] [--port 0] [--token-ttl 3600] [--seed-meetings N]
+[--seed-recordings N] [--latency MS] [--latency-jitter MS] [--seed N] [--rate-limits PLAN]``.
 Credentials: ZOOMSIM_ACCOUNT_ID / ZOOMSIM_CLIENT_ID / ZOOMSIM_CLIENT_SECRET (defaults demo-account,
 demo-client-id, demo-client-secret). HTTP details in ``zoomsim.server``, seed data in ``zoomsim.data``.
 """

@@ -1,7 +1,8 @@
 """Drive a simulator running in another process: ``SimProcess`` starts ``python -m zoomsim`` and
 ``SimControl`` speaks the /_sim/ control API. Both expose the same helpers as ``ZoomSimulator``
-(add_fault, clear_faults, requests, clear_requests, stats, revoke_all, set_token_ttl, seed_meetings,
-issue_token), so a test can use either kind of simulator alike. Stdlib only (urllib).
+(add_fault, clear_faults, requests, clear_requests, stats, revoke_all, set_token_ttl, set_latency,
+set_rate_limits, config, seed_meetings, seed_recordings, issue_token), so a test can use either kind of
+simulator alike. Stdlib only (urllib).
 """
 
 from __future__ import annotations
@@ -83,8 +84,26 @@ class SimControl:
     def set_token_ttl(self, seconds: int) -> None:
         self._call("POST", "/_sim/config", {"token_ttl": seconds})
 
+    def set_latency(self, ms: float, jitter_ms: float | None = None, seed: int | None = None) -> None:
+        payload = {"latency_ms": ms}
+        if jitter_ms is not None:
+            payload["latency_jitter_ms"] = jitter_ms
+        if seed is not None:
+            payload["seed"] = seed
+        self._call("POST", "/_sim/config", payload)
+
+    def set_rate_limits(self, plan: str | None) -> None:
+        self._call("POST", "/_sim/config", {"rate_limits": plan})
+
+    def config(self) -> dict:
+        return self._call("GET", "/_sim/config")
+
     def seed_meetings(self, user_id: str = "me", n: int = 1) -> int:
         return self._call("POST", "/_sim/seed", {"user_id": user_id, "meetings": n})["meetings"]
+
+    def seed_recordings(self, user_id: str = "me", n: int = 1, days: int = 90) -> int:
+        return self._call("POST", "/_sim/seed", {"user_id": user_id, "recordings": n,
+                                                 "days": days})["recordings"]
 
     def issue_token(self) -> tuple[str, int]:
         answer = self._call("POST", "/_sim/token")

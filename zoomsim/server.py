@@ -39,11 +39,29 @@ One ``ZoomSimulator`` is one fake Zoom (OAuth host and API host share a port):
     download/other, ``token`` is valid/expired/unknown/missing (none on the token route), ``status`` is
     null when the connection was reset, ``query`` is a dict with access_token-like values masked
     (``eyJz...NTMz``). Bodies and headers are never logged. The log keeps the last REQUEST_LOG_LIMIT.
-  - ``GET /_sim/stats`` → token_requests, tokens_issued, api_requests, download_requests.
-  - ``POST /_sim/revoke``, ``POST /_sim/config`` ``{"token_ttl": n}``,
+  - ``GET /_sim/stats`` → token_requests, tokens_issued, api_requests, download_requests, rate_limited
+    (every 429 answered: enforced limits and rate_limit faults).
+  - ``GET /_sim/config``; ``POST /_sim/config`` with any of ``{"token_ttl": n, "latency_ms": ms,
+    "latency_jitter_ms": ms, "seed": n, "rate_limits": "pro"|null}`` → the whole config.
+  - ``POST /_sim/revoke``,
     ``POST /_sim/seed`` ``{"user_id": "me", "meetings": n}`` → ``{"user_id", "added", "meetings"}``
-    (meetings = all the user now hosts, past ones included), ``POST /_sim/token`` (a valid token,
+    (meetings = all the user now hosts, past ones included); with ``"recordings": n`` (and ``"days"``,
+    default 90) also n past recorded meetings over the last days, answering ``recordings_added`` and
+    ``recordings`` (all the user's recordings), ``POST /_sim/token`` (a valid token,
     not recorded or counted; mirrors ``issue_token()``).
+
+Latency (``--latency MS``, ``--latency-jitter MS``, ``--seed N``; ``/_sim/config`` at run time): every
+answer but the control endpoints' is delayed, half before the request is handled and half after, as the
+two trips to a far-away Zoom; the sleep happens in the connection's own handler thread, so connections
+never wait for each other.
+
+Rate limits (``--rate-limits PLAN``; ``/_sim/config`` at run time): Zoom's per-account limits per
+category (zoom_rate_limits, generated from the "Rate Limit Label" in Zoom's spec), one sliding window
+each (zoomsim.ratelimit). Only requests with a valid token count; recording downloads count as LIGHT.
+Over the limit: 429 ``{"code": 429, "message": RATE_LIMIT_MESSAGE}`` with ``X-RateLimit-Category``
+(Light, Medium, Heavy, Resource-intensive), ``X-RateLimit-Type: QPS``, ``X-RateLimit-Limit``,
+``X-RateLimit-Remaining: 0`` and ``Retry-After`` (whole seconds); admitted answers carry the same
+X-RateLimit-* headers with the quota left.
 
 Speed matters (benchmarks run against it): every answer goes out in one ``sendall`` with TCP_NODELAY
 set, so keep-alive clients never hit the Nagle/delayed-ACK 40 ms stall; all state sits behind one lock.
@@ -63,6 +81,7 @@ import json
 import math
 import os
 import random
+import re
 import secrets
 import socket
 import struct
@@ -74,7 +93,9 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote
 
+from zoom_rate_limits import DOWNLOAD_OP, OPERATIONS
 from zoomsim.data import Account, ApiError
+from zoomsim.ratelimit import RateLimiter
 
 DEFAULT_ACCOUNT_ID = "demo-account"
 DEFAULT_CLIENT_ID = "demo-client-id"
@@ -89,6 +110,7 @@ TOKEN_ONLY_MODES = ("empty_token", "invalid_client")
 API_ONLY_MODES = ("missing_scope",)
 DEFAULT_MISSING_SCOPES = ("meeting:read:admin",)  # a path no route knows
 RATE_LIMIT_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
+CONFIG_KEYS = frozenset({"token_ttl", "latency_ms", "latency_jitter_ms", "seed", "rate_limits"})
 # Query parameters whose values are secrets: the request log masks them.
 SECRET_PARAMS = frozenset({"access_token", "client_secret", "token", "password", "code"})
 
@@ -227,14 +249,20 @@ def _api_error(status: int, code: int, message: str, headers=None) -> _Reply:
 class ZoomSimulator:
     """A fake Zoom on loopback. See the module docstring for the HTTP side.
 
-    ``clock`` (default ``time.time``) drives token ``iat``/``exp`` and expiry checks, so tests can expire
-    tokens without waiting; ``rng`` (a ``random.Random``) drives probabilistic faults.
+    ``clock`` (default ``time.time``) drives token ``iat``/``exp``, expiry checks and the rate-limit
+    windows, so tests can expire tokens and move windows without waiting; ``rng`` (a ``random.Random``)
+    drives probabilistic faults. ``latency_ms`` (± ``latency_jitter_ms``, drawn from ``seed``) delays
+    every answer but the control endpoints' through ``sleep`` (default ``time.sleep``): half before the
+    request is handled, half after, as the two trips to a far-away Zoom. ``rate_limits`` (a plan name
+    from zoom_rate_limits: pro, business_plus, ...; None: off) enforces Zoom's per-account limits.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token_ttl: int = 3600,
                  account_id: str | None = None, client_id: str | None = None,
                  client_secret: str | None = None, *, clock=time.time, seed_meetings: int = 0,
-                 rng: random.Random | None = None, verbose: bool = False):
+                 rng: random.Random | None = None, verbose: bool = False, latency_ms: float = 0.0,
+                 latency_jitter_ms: float = 0.0, seed: int | None = None, rate_limits: str | None = None,
+                 sleep=time.sleep):
         self.host = check_loopback(host)
         self.port = port
         self.token_ttl = int(token_ttl)
@@ -252,7 +280,16 @@ class ZoomSimulator:
         self._next_fault_id = 1
         # Bounded so a soak run cannot eat the machine; the oldest entries go first.
         self._log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
-        self._stats = {"token_requests": 0, "tokens_issued": 0, "api_requests": 0, "download_requests": 0}
+        self._stats = {"token_requests": 0, "tokens_issued": 0, "api_requests": 0, "download_requests": 0,
+                       "rate_limited": 0}
+        self._sleep = sleep
+        self._latency_ms = self._jitter_ms = 0.0  # as set, for config()
+        self._latency = self._jitter = 0.0  # in seconds, for each answer
+        self._seed: int | None = None
+        self._latency_rng = random.Random()  # noqa: S311 - simulated network delay, not crypto
+        self.set_latency(latency_ms, latency_jitter_ms, seed)
+        self._limiter: RateLimiter | None = None
+        self.set_rate_limits(rate_limits)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -349,10 +386,44 @@ class ZoomSimulator:
         with self._lock:
             self.token_ttl = seconds
 
+    def set_latency(self, ms: float, jitter_ms: float | None = None, seed: int | None = None) -> None:
+        """Delay each answer by ms ± jitter_ms (uniform; None keeps the current jitter); a seed makes the
+        sequence of delays repeatable."""
+        ms = float(ms)
+        jitter = self._jitter_ms if jitter_ms is None else float(jitter_ms)
+        if not (math.isfinite(ms) and math.isfinite(jitter)) or ms < 0 or jitter < 0:
+            raise ValueError("latency_ms and latency_jitter_ms must be numbers >= 0")
+        with self._lock:
+            self._latency_ms, self._jitter_ms = ms, jitter
+            self._latency, self._jitter = ms / 1000, jitter / 1000
+            if seed is not None:
+                self._seed = int(seed)
+                self._latency_rng.seed(self._seed)
+
+    def set_rate_limits(self, plan: str | None) -> None:
+        """Enforce Zoom's per-account limits of a plan (pro, business_plus, ...); None or "off": none."""
+        limiter = None
+        if plan is not None and not (isinstance(plan, str) and plan.strip().lower() in ("off", "none")):
+            if not isinstance(plan, str):
+                raise ValueError("rate_limits must be a plan name or null")
+            limiter = RateLimiter(plan, self.clock)
+        self._limiter = limiter
+
+    def config(self) -> dict:
+        return {"token_ttl": self.token_ttl, "latency_ms": self._latency_ms,
+                "latency_jitter_ms": self._jitter_ms, "seed": self._seed,
+                "rate_limits": None if self._limiter is None else self._limiter.plan}
+
     def seed_meetings(self, user_id: str = "me", n: int = 1) -> int:
         """Add n scheduled meetings to a user; returns how many the user now has."""
         with self._lock:
             return self.account.seed_meetings(user_id, int(n))
+
+    def seed_recordings(self, user_id: str = "me", n: int = 1, days: int = 90) -> int:
+        """Add n past recorded meetings (with transcripts and participants) over the last `days` days;
+        returns how many recordings the user now has."""
+        with self._lock:
+            return self.account.seed_recordings(user_id, int(n), int(days))
 
     def issue_token(self) -> tuple[str, int]:
         """A valid token (token, expires_in) without a recorded or counted token request."""
@@ -386,6 +457,29 @@ class ZoomSimulator:
         self._tokens[token] = now + ttl
         return token, ttl
 
+    def _answer_delay(self) -> float:
+        """This answer's simulated round trip, in seconds (0 at once when no latency is set)."""
+        base, jitter = self._latency, self._jitter
+        if not jitter:
+            return base
+        return max(0.0, base + self._latency_rng.uniform(-jitter, jitter))
+
+    def _limited(self, route: str, method: str, path: str, handle) -> _Reply:
+        """``handle()``'s reply, unless Zoom's rate limit (when on) answers 429 first. Only requests
+        with a valid token get here: Zoom counts per account, and the token names the account."""
+        limiter = self._limiter
+        if limiter is None:
+            return handle()
+        category = OPERATIONS[DOWNLOAD_OP] if route == "download" else route_category(method, path)
+        if category is None:  # a path no route serves: nothing for Zoom to count
+            return handle()
+        verdict = limiter.check(category)
+        if not verdict.admitted:
+            return _api_error(429, 429, RATE_LIMIT_MESSAGE, verdict.headers())
+        reply = handle()
+        reply.headers = {**reply.headers, **verdict.headers()}
+        return reply
+
     def _take_fault(self, route: str, method: str, path: str) -> Fault | None:
         """The first matching fault that fires (its count is consumed), or None."""
         if not self._faults:  # lock-free fast path: list truthiness is atomic enough here
@@ -408,6 +502,8 @@ class ZoomSimulator:
             self._log.append(entry)
             if counter:
                 self._stats[counter] += 1
+            if entry["status"] == 429:
+                self._stats["rate_limited"] += 1
         if self.verbose:
             print(f"zoomsim: {entry['method']} {entry['path']} -> {entry['status']} "
                   f"(token {entry['token']})", file=sys.stderr, flush=True)
@@ -571,18 +667,30 @@ class ZoomSimulator:
             if key == ("POST", "/_sim/revoke"):
                 self.revoke_all()
                 return _json_reply(200, {"revoked": True})
+            if key == ("GET", "/_sim/config"):
+                return _json_reply(200, self.config())
             if key == ("POST", "/_sim/config"):
-                unknown = set(payload) - {"token_ttl"}
+                unknown = set(payload) - CONFIG_KEYS
                 if unknown:
-                    raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+                    raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}; "
+                                     f"expected {', '.join(sorted(CONFIG_KEYS))}")
                 if "token_ttl" in payload:
                     self.set_token_ttl(payload["token_ttl"])
-                return _json_reply(200, {"token_ttl": self.token_ttl})
+                if {"latency_ms", "latency_jitter_ms", "seed"} & set(payload):
+                    self.set_latency(payload.get("latency_ms", self._latency_ms),
+                                     payload.get("latency_jitter_ms"), payload.get("seed"))
+                if "rate_limits" in payload:
+                    self.set_rate_limits(payload["rate_limits"])
+                return _json_reply(200, self.config())
             if key == ("POST", "/_sim/seed"):
+                user_id = payload.get("user_id", "me")
                 added = int(payload.get("meetings", 0))
-                total = self.seed_meetings(payload.get("user_id", "me"), added)
-                return _json_reply(200, {"user_id": payload.get("user_id", "me"), "added": added,
-                                         "meetings": total})
+                answer = {"user_id": user_id, "added": added, "meetings": self.seed_meetings(user_id, added)}
+                if "recordings" in payload:
+                    answer["recordings_added"] = int(payload["recordings"])
+                    answer["recordings"] = self.seed_recordings(user_id, answer["recordings_added"],
+                                                                int(payload.get("days", 90)))
+                return _json_reply(200, answer)
         except ApiError as err:
             return _json_reply(err.status, {"error": err.message})
         except (TypeError, ValueError) as err:
@@ -630,12 +738,24 @@ ROUTE_SCOPES = {
 }
 
 
+def _operation_key(method: str, template: str) -> str:
+    """The zoom_rate_limits key of a route: the same path as Zoom's spec spells it (parameter names
+    may differ, e.g. {meetingUUID} here and {meetingId} in the spec)."""
+    shape = re.sub(r"\{[^}]+\}", "{}", template)
+    for op in OPERATIONS:
+        op_method, op_path = op.split(" ", 1)
+        if op_method == method and re.sub(r"\{[^}]+\}", "{}", op_path) == shape:
+            return op
+    raise RuntimeError(f"{method} {template} has no rate-limit category: run dev/gen_rate_limits.py")
+
+
 def _compile_routes():
     table: dict[int, list] = {}
     for method, template, name in ROUTES:
         segs = template.split("/")[1:]
+        category = OPERATIONS[_operation_key(method, template)]
         table.setdefault(len(segs), []).append((method, segs, getattr(Account, name),
-                                                ROUTE_SCOPES[(method, template)]))
+                                                ROUTE_SCOPES[(method, template)], category))
     return table
 
 
@@ -648,6 +768,13 @@ def match_route(method: str | None, parts: list[str]):
     return None if found is None else found[:2]
 
 
+def route_category(method: str, path: str) -> str | None:
+    """The rate-limit category of the route serving ``path`` (with or without /v2), or None."""
+    sub = path[3:] if path.startswith("/v2/") else path
+    found = _match(method, unquote(sub).split("/")[1:])
+    return None if found is None else found[3]
+
+
 def route_scopes(method: str, path: str) -> tuple[str, ...]:
     """The scopes of the route serving ``path`` (with or without /v2), for missing_scope faults."""
     sub = path[3:] if path.startswith("/v2/") else path
@@ -656,7 +783,7 @@ def route_scopes(method: str, path: str) -> tuple[str, ...]:
 
 
 def _match(method: str | None, parts: list[str]):
-    for rmethod, segs, handler, scopes in _ROUTE_TABLE.get(len(parts), ()):
+    for rmethod, segs, handler, scopes, category in _ROUTE_TABLE.get(len(parts), ()):
         if method is not None and rmethod != method:
             continue
         args = []
@@ -668,7 +795,7 @@ def _match(method: str | None, parts: list[str]):
             elif seg != part:
                 break
         else:
-            return handler, args, scopes
+            return handler, args, scopes, category
     return None
 
 
@@ -734,6 +861,11 @@ class _Handler(BaseHTTPRequestHandler):
             route, counter = "download", "download_requests"
         else:
             route, counter = "other", None
+        # A far-away Zoom: half the round trip before the request is handled (and counted by the rate
+        # limiter), half for the answer's way back. Slept in this connection's own handler thread.
+        delay = sim._answer_delay()
+        if delay:
+            sim._sleep(delay / 2)
         token_state = "none"
         if route in ("api", "download"):
             token_state = sim.token_state(sim._bearer(self.headers, query, allow_query=route == "download"))
@@ -744,6 +876,8 @@ class _Handler(BaseHTTPRequestHandler):
             entry["fault"] = fault.mode
             if fault.mode == "refused":
                 sim._record(entry, counter)
+                if delay:
+                    sim._sleep(delay - delay / 2)
                 self._reset()
                 return
             if fault.mode == "slow":
@@ -756,13 +890,17 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "token":
             reply = sim._token_endpoint(method, query, self.headers, body)
         elif route == "api":
-            reply = sim._auth_failure(token_state) or sim._api(method, path, query, body)
+            reply = sim._auth_failure(token_state) or sim._limited(
+                route, method, path, lambda: sim._api(method, path, query, body))
         elif route == "download":
-            reply = sim._auth_failure(token_state) or sim._download(path)
+            reply = sim._auth_failure(token_state) or sim._limited(
+                route, method, path, lambda: sim._download(path))
         else:
             reply = _json_reply(404, {"code": 404, "message": "Not Found"})
         entry["status"] = reply.status
         sim._record(entry, counter)
+        if delay:
+            sim._sleep(delay - delay / 2)
         self._send(reply, method)
 
     def _reset(self):

@@ -39,14 +39,34 @@ def _stamp(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def render_vtt(topic: str, speakers: list[str], *, seed: int) -> str:
-    """A WEBVTT transcript; speakers take turns (the first opens and closes), timing is seeded."""
+# Topics for seeded recordings (Account.seed_recordings): each meeting adds its topic's two lines to the
+# common ones, so a search across many transcripts finds some meetings and not others ("budget" is in a
+# third of them).
+TOPICS = [
+    ("Budget review", "The Q3 budget is approved; ten percent goes to tooling.",
+     "Let's keep the budget review on the agenda for next month."),
+    ("Hiring sync", "Two backend roles open next week.", "The interview loop moves to a shared scorecard."),
+    ("Customer churn", "Churn dropped after the onboarding change.",
+     "We should interview the accounts we lost."),
+    ("Launch planning", "Marketing wants the launch date fixed by Friday.",
+     "The budget for the launch event stays as planned, no overrun."),
+    ("On-call review", "The on-call rota changes in January.",
+     "Pager alerts for the billing service were too noisy."),
+    ("Security review", "The security review found no blockers for the release.",
+     "Rotate the staging credentials anyway."),
+]
+
+
+def render_vtt(topic: str, speakers: list[str], *, seed: int, extra: tuple[str, ...] = ()) -> str:
+    """A WEBVTT transcript; speakers take turns (the first opens and closes), timing is seeded.
+    `extra` lines are spoken after the third."""
     rng = random.Random(seed)  # noqa: S311 - stable fake timings, not crypto
     speakers = speakers or ["Speaker 1", "Speaker 2"]
+    lines = [*LINES[:3], *extra, *LINES[3:]]
     cues = ["WEBVTT", ""]
     at = 1000 + rng.randint(0, 900)
-    for n, line in enumerate(LINES, start=1):
-        if n == 1 or n == len(LINES) - 1 or n == len(LINES):
+    for n, line in enumerate(lines, start=1):
+        if n == 1 or n == len(lines) - 1 or n == len(lines):
             who = speakers[0]
         else:
             who = speakers[(n + rng.randint(0, 1)) % len(speakers)]
