@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 from pacer import FALLBACK_CATEGORY, Pacer, category_of, operation_for, resolve_plan, template_matches
 from zoom_rate_limits import DOWNLOAD_OP
+from zoom_scopes import S2S_SCOPES
 
 log = logging.getLogger("zoom_client")
 
@@ -186,9 +187,9 @@ class ZoomClient:
 
     # -- public calls -------------------------------------------------------------------------
 
-    # `scope` is how errors name the scopes a call needs (the Server-to-Server app's real scope names).
     # `op` is the call's operation key in zoom_rate_limits ("GET /users/{userId}/recordings"): it picks
-    # the rate-limit category to pace by. Without it the path is matched against the table.
+    # the rate-limit category to pace by (without it the path is matched against the table) and the
+    # scopes an error names (zoom_scopes), unless `scope` says them (the Server-to-Server app's names).
     def get(self, api_path: str, params: dict | None = None, *, what: str = "", scope: str = "",
             op: str | None = None) -> Any:
         return self.request("GET", api_path, params=params, what=what, scope=scope, op=op)[0]
@@ -207,6 +208,7 @@ class ZoomClient:
         """Send one API call; return (parsed JSON or None, the body text)."""
         category = self._category(method, api_path, op)
         url = self.base_url + api_path
+        scope = scope or S2S_SCOPES.get(op or "", "")
         resp = self._send(method, url, params, json_body, what or api_path, scope, category)
         if resp.status_code == 204 or not resp.content:
             return None, ""

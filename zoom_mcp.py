@@ -20,7 +20,7 @@ from mcp.server import MCPServer
 
 import jq_sandbox
 import protocol_guard
-from zoom_client import ZoomClient
+from zoom_client import ZoomClient, options_from_env
 from zoom_prompts import add_prompts
 from zoom_resources import add_resources
 from zoom_tools import ZoomApp, add_tools
@@ -137,6 +137,8 @@ def main() -> int:
         transport = _setting("ZOOM_MCP_TRANSPORT", file_values, "stdio").lower()
         port = int(_setting("ZOOM_MCP_PORT", file_values, "8000"))
         jq_timeout = float(_setting("ZOOM_JQ_TIMEOUT", file_values, str(jq_sandbox.TIMEOUT)))
+        pacing = options_from_env(
+            {k: _setting(k, file_values, "") for k in ("ZOOM_RATE_PLAN", "ZOOM_MAX_CONCURRENCY")})
     except ValueError as exc:
         log.error("bad setting: %s", exc)
         return 2
@@ -146,7 +148,7 @@ def main() -> int:
     if not 0 < jq_timeout <= 300:
         log.error("ZOOM_JQ_TIMEOUT=%s: expected seconds, more than 0 and at most 300", jq_timeout)
         return 2
-    client = ZoomClient(_setting("ZOOM_API_BASE_URL", file_values, ""), monitor, timeout=timeout)
+    client = ZoomClient(_setting("ZOOM_API_BASE_URL", file_values, ""), monitor, timeout=timeout, **pacing)
     pool = jq_sandbox.JqPool(timeout=jq_timeout)
     server = create_server(client, monitor, log_level=level, jq_pool=pool)
     monitor.start()

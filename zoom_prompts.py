@@ -21,7 +21,6 @@ from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, EmbeddedResource, TextReso
 from arguments import meeting_ref, meeting_segment
 from zoom_client import ZoomError, path
 from zoom_resources import transcript_uri
-from zoom_scopes import S2S_SCOPES
 from zoom_tools.base import app
 from zoom_tools.recordings import fetch_transcript
 
@@ -58,7 +57,7 @@ def summarise_last_meeting(ctx: Context, meeting_id: str | None = None) -> list[
         since = (today - timedelta(days=30)).isoformat()
         latest = zoom.client.get(path("users", "me", "recordings"),
                                  {"from": since, "to": today.isoformat(), "page_size": 1},
-                                 what="user me", scope=S2S_SCOPES["GET /users/{userId}/recordings"]) or {}
+                                 what="user me", op="GET /users/{userId}/recordings") or {}
         meetings = latest.get("meetings") or []
         if not meetings:
             return [UserMessage(
@@ -86,7 +85,7 @@ def _summary(client, uuid: str) -> tuple[str, str, str] | None:
     try:
         data = client.get(path("meetings", meeting_segment(uuid), "meeting_summary"),
                           what=f"summary of meeting {uuid}",
-                          scope=S2S_SCOPES["GET /meetings/{meetingId}/meeting_summary"])
+                          op="GET /meetings/{meetingId}/meeting_summary")
     except ZoomError as exc:
         if exc.status == 404:
             return None
@@ -101,7 +100,7 @@ def prepare_for_next_meeting(ctx: Context) -> list[UserMessage]:
     """Prepare for my next meeting: its agenda, and who came to its last occurrence."""
     client = app(ctx).client
     upcoming = client.get(path("users", "me", "meetings"), {"type": "upcoming", "page_size": 300},
-                          what="user me", scope=S2S_SCOPES["GET /users/{userId}/meetings"]) or {}
+                          what="user me", op="GET /users/{userId}/meetings") or {}
     now = datetime.fromtimestamp(app(ctx).clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     ahead = sorted((m for m in upcoming.get("meetings") or () if (m.get("start_time") or "") >= now),
                    key=lambda m: m["start_time"])
@@ -110,11 +109,11 @@ def prepare_for_next_meeting(ctx: Context) -> list[UserMessage]:
                             "one with zoom_create_meeting.")]
     mid = ahead[0]["id"]
     meeting = client.get(path("meetings", mid), what=f"meeting {mid}",
-                         scope=S2S_SCOPES["GET /meetings/{meetingId}"]) or {}
+                         op="GET /meetings/{meetingId}") or {}
     try:
         people = client.get(path("past_meetings", mid, "participants"), {"page_size": 300},
                             what=f"past meeting {mid}",
-                            scope=S2S_SCOPES["GET /past_meetings/{meetingId}/participants"]) or {}
+                            op="GET /past_meetings/{meetingId}/participants") or {}
         names = sorted({p.get("name") or p.get("user_email") or "?"
                         for p in people.get("participants") or ()})
     except ZoomError as exc:

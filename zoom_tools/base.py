@@ -28,7 +28,6 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 import jq_sandbox
 from arguments import lean_schema
 from zoom_client import ZoomClient, ZoomError
-from zoom_scopes import S2S_SCOPES
 
 
 class TokenStatus(Protocol):
@@ -168,7 +167,7 @@ def progress(ctx: Context | None, done: float, total: float | None, message: str
 
 def get(ctx: Context, api_path: str, op: str, what: str, jq: str | None, params: dict | None = None):
     """One GET of operation `op` ("GET /users/{userId}", as Zoom's spec names it)."""
-    data, text = app(ctx).client.request("GET", api_path, params=params, what=what, scope=S2S_SCOPES[op])
+    data, text = app(ctx).client.request("GET", api_path, params=params, what=what, op=op)
     return result(data, text, jq)
 
 
@@ -177,7 +176,7 @@ def listing(ctx: Context, api_path: str, params: dict, key: str, op: str, what: 
     """One page of a Zoom list, or (with max_items) its pages gathered into one answer."""
     pages = app(ctx).client.pages(
         api_path, params, key, page_size=page_size, next_page_token=next_page_token,
-        max_items=max_items, what=what, scope=S2S_SCOPES[op],
+        max_items=max_items, what=what, op=op,
     )
     return result(*follow(ctx, pages, key, max_items), jq)
 

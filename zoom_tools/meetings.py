@@ -31,7 +31,6 @@ from arguments import (
     UserId,
 )
 from zoom_client import path
-from zoom_scopes import S2S_SCOPES
 from zoom_tools.base import CHANGE, CREATE, READ, app, get, listing, result, zoom_tool
 
 
@@ -103,7 +102,7 @@ def zoom_create_meeting(
     body = _meeting_body(topic, start_time, duration, timezone, agenda, password, type, recurrence, settings)
     op = "POST /users/{userId}/meetings"
     return result(*app(ctx).client.request("POST", path("users", user_id, "meetings"), json_body=body,
-                                           what=f"user {user_id}", scope=S2S_SCOPES[op]))
+                                           what=f"user {user_id}", op=op))
 
 
 @zoom_tool(CHANGE, "Update a Zoom meeting")
@@ -129,7 +128,7 @@ def zoom_update_meeting(
     params = {"occurrence_id": occurrence_id} if occurrence_id else None
     op = "PATCH /meetings/{meetingId}"
     app(ctx).client.request("PATCH", path("meetings", meeting_id), params=params, json_body=body,
-                            what=f"meeting {meeting_id}", scope=S2S_SCOPES[op])
+                            what=f"meeting {meeting_id}", op=op)
     return result({"meeting_id": meeting_id, "updated": sorted(body)})
 
 
@@ -148,5 +147,5 @@ def zoom_delete_meeting(
         params["schedule_for_reminder"] = "true" if schedule_for_reminder else "false"
     op = "DELETE /meetings/{meetingId}"
     app(ctx).client.request("DELETE", path("meetings", meeting_id), params=params or None,
-                            what=f"meeting {meeting_id}", scope=S2S_SCOPES[op])
+                            what=f"meeting {meeting_id}", op=op)
     return result({"meeting_id": meeting_id, "occurrence_id": occurrence_id, "deleted": True})

@@ -79,7 +79,7 @@ def _walk_months(ctx, api_path, windows, what, page_size, next_page_token, want)
             return meetings, f"{a.isoformat()}:"
         params = {"from": a.isoformat(), "to": b.isoformat()}
         pages = client.pages(api_path, params, "meetings", page_size=page_size, next_page_token=token,
-                             max_items=want - len(meetings), what=what, scope=S2S_SCOPES[_RECORDINGS])
+                             max_items=want - len(meetings), what=what, op=_RECORDINGS)
         token = ""
         for data, _text in pages:
             meetings.extend(data.get("meetings") or ())
@@ -117,9 +117,9 @@ def zoom_get_meeting_transcript(
 def fetch_transcript(client, meeting_id: int | str) -> dict:
     """A recorded meeting's words as clean text, with its id, uuid, topic and start time: its
     recordings, then the transcript file (2 dependent round trips). Raises ToolError when it has none."""
-    scope = S2S_SCOPES["GET /meetings/{meetingId}/recordings"]
+    op = "GET /meetings/{meetingId}/recordings"
     rec = client.get(path("meetings", meeting_segment(meeting_id), "recordings"),
-                     what=f"recordings of meeting {meeting_id}", scope=scope) or {}
+                     what=f"recordings of meeting {meeting_id}", op=op) or {}
     chosen = transcript_file(rec)
     if chosen is None:
         raise ToolError(
@@ -129,7 +129,7 @@ def fetch_transcript(client, meeting_id: int | str) -> dict:
     from vtt import vtt_to_text
 
     raw = client.download_text(chosen["download_url"], what=f"transcript of meeting {meeting_id}",
-                               scope=scope)
+                               scope=S2S_SCOPES[op])
     text = vtt_to_text(raw)
     return {
         "meeting_id": rec.get("id", meeting_id),
