@@ -9,8 +9,10 @@ the body runs (a broken filter makes no Zoom request) and applied after it, in t
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -95,6 +98,16 @@ def add_tools(mcp: MCPServer) -> None:
         tool.parameters = lean_schema(tool.parameters)
 
 
+# Per call, seen by the tool's thread and by the threads of client.parallel (both copy the context):
+_LOOP = contextvars.ContextVar[Any]("zoom_tool_loop")  # the event loop, for progress from any thread
+_CANCEL = contextvars.ContextVar[threading.Event]("zoom_tool_cancel")  # set when the client cancels
+
+
+def cancel_event() -> threading.Event | None:
+    """Set once the client has cancelled this call: pass it to client.parallel, so no new request starts."""
+    return _CANCEL.get(None)
+
+
 def _run_in_thread(fn):
     @functools.wraps(fn)  # the SDK reads fn's signature (arguments, ctx) through __wrapped__
     async def wrapper(ctx: Context, **kwargs):
@@ -105,8 +118,15 @@ def _run_in_thread(fn):
                 await anyio.to_thread.run_sync(jq_sandbox.check, expr)
             except jq_sandbox.JqError as exc:
                 raise ToolError(str(exc)) from None
+        cancel = threading.Event()
+        _LOOP.set(anyio.lowlevel.current_token())
+        _CANCEL.set(cancel)
         try:
-            out = await anyio.to_thread.run_sync(functools.partial(fn, ctx, **kwargs))
+            # A cancelled call answers at once; its thread stops at the next request it would start.
+            out = await anyio.to_thread.run_sync(functools.partial(fn, ctx, **kwargs), abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            cancel.set()
+            raise
         except ZoomError as exc:
             raise ToolError(str(exc)) from None
         return await run_filter(zoom.jq, out) if type(out) is Filtered else out
@@ -160,9 +180,10 @@ async def run_filter(pool: jq_sandbox.JqPool, pending: Filtered) -> CallToolResu
 
 
 def progress(ctx: Context | None, done: float, total: float | None, message: str) -> None:
-    """MCP progress from a tool's worker thread (a no-op unless the client asked for progress)."""
+    """MCP progress from a tool's threads (a no-op unless the client asked for progress)."""
     if ctx is not None:
-        anyio.from_thread.run(functools.partial(ctx.report_progress, done, total, message))
+        anyio.from_thread.run(functools.partial(ctx.report_progress, done, total, message),
+                              token=_LOOP.get(None))
 
 
 def get(ctx: Context, api_path: str, op: str, what: str, jq: str | None, params: dict | None = None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
@@ -24,7 +26,7 @@ from arguments import (
 )
 from zoom_client import path
 from zoom_scopes import S2S_SCOPES
-from zoom_tools.base import READ, app, get, listing, progress, result, zoom_tool
+from zoom_tools.base import READ, app, cancel_event, get, listing, progress, result, zoom_tool
 
 MAX_MONTHS = 12  # month windows one zoom_list_recordings call walks at most
 _RECORDINGS = "GET /users/{userId}/recordings"
@@ -66,34 +68,58 @@ def zoom_list_recordings(
 def _walk_months(ctx, api_path, windows, what, page_size, next_page_token, want):
     """Several month windows, newest first (Zoom lists newest first within a month, so the merged
     list keeps one order): resume at the month named in the cursor ('yyyy-mm-dd:token'), then walk
-    on until `want` meetings. Returns (meetings, the cursor for the next call or '')."""
+    on until `want` meetings. Returns (meetings, the cursor for the next call or '').
+
+    The windows do not depend on each other, so the first page of each (12 at most) is fetched at
+    once; only further pages of one month wait for its next_page_token. The answer is the one a walk
+    month by month would give: a month whose first page came back larger than what was still needed
+    (it was asked for before the newer months were in) is asked again for exactly that many, so the
+    cursor lands where that walk's would."""
     start, _, token = (next_page_token or "").partition(":")
     if start and not DATE.fullmatch(start):
         start, token = "", next_page_token or ""
     todo = [w for w in reversed(windows) if not start or w[0].isoformat() <= start]
+    walked, rest = todo[:MAX_MONTHS], todo[MAX_MONTHS:]
     client = app(ctx).client
-    meetings: list = []
     pages_done = 0
-    for i, (a, b) in enumerate(todo):
-        if i == MAX_MONTHS:  # bounded work per call: the cursor picks up from this month
-            return meetings, f"{a.isoformat()}:"
-        params = {"from": a.isoformat(), "to": b.isoformat()}
-        pages = client.pages(api_path, params, "meetings", page_size=page_size, next_page_token=token,
-                             max_items=want - len(meetings), what=what, op=_RECORDINGS)
-        token = ""
-        for data, _text in pages:
-            meetings.extend(data.get("meetings") or ())
-            token = data.get("next_page_token") or ""
+    lock = threading.Lock()
+
+    def page(a, b, size, page_token):
+        nonlocal pages_done
+        params = {"from": a.isoformat(), "to": b.isoformat(), "page_size": size}
+        if page_token:
+            params["next_page_token"] = page_token
+        data = client.get(api_path, params, what=what, op=_RECORDINGS)
+        data = data if isinstance(data, dict) else {}
+        with lock:  # progress counts pages, in one rising order whichever thread brings them
             pages_done += 1
-            # Progress counts pages (it must grow with every report; an empty month adds no meetings).
-            progress(ctx, pages_done, None, f"{len(meetings)} meetings; {a}..{b} fetched")
+            progress(ctx, pages_done, None, f"{pages_done} pages; {a}..{b} fetched")
+        return data
+
+    firsts = client.parallel(
+        [functools.partial(page, a, b, min(page_size, want), token if i == 0 else "")
+         for i, (a, b) in enumerate(walked)],
+        cancel=cancel_event(),
+    )
+    meetings: list = []
+    for i, ((a, b), data) in enumerate(zip(walked, firsts, strict=True)):
+        page_token = token if i == 0 else ""
+        while True:
+            needed = want - len(meetings)
+            if len(data.get("meetings") or ()) > needed:
+                data = page(a, b, min(page_size, needed), page_token)
+            meetings.extend(data.get("meetings") or ())
+            page_token = data.get("next_page_token") or ""
+            if not page_token or len(meetings) >= want:
+                break
+            data = page(a, b, min(page_size, want - len(meetings)), page_token)
         if len(meetings) >= want:
-            if token:
-                return meetings, f"{a.isoformat()}:{token}"
+            if page_token:
+                return meetings, f"{a.isoformat()}:{page_token}"
             if i + 1 < len(todo):
                 return meetings, f"{todo[i + 1][0].isoformat()}:"
             return meetings, ""
-    return meetings, ""
+    return meetings, f"{rest[0][0].isoformat()}:" if rest else ""
 
 
 @zoom_tool(READ, "Get a meeting's recordings")
