@@ -188,7 +188,7 @@ def _arg(tp: Any, check, schema: dict) -> Any:
     return Annotated[tp, BeforeValidator(validate), WithJsonSchema(schema)]
 
 
-def _lean(tp: Any, schema: dict) -> Any:
+def lean(tp: Any, schema: dict) -> Any:
     """A plain pydantic type (its own constraints stay the check) shown to the model as `schema`."""
     return Annotated[tp, WithJsonSchema(schema)]
 
@@ -208,15 +208,15 @@ UserId = _arg(str, lambda v, _name: user_segment(v), _STR)
 DateArg = _arg(str, _date_check, _STR)
 OptionalDate = _arg(str | None, _date_check, _STR)
 OccurrenceId = _arg(str | None, lambda v, _name: occurrence(v), _STR)
-PageSize = _lean(Annotated[int, Field(ge=1, le=300)], _INT)
-PageToken = _lean(Annotated[str | None, Field(max_length=512)], _STR)
-MaxItems = _lean(Annotated[int | None, Field(ge=1, le=10000)], _INT)
+PageSize = lean(Annotated[int, Field(ge=1, le=300)], _INT)
+PageToken = lean(Annotated[str | None, Field(max_length=512)], _STR)
+MaxItems = lean(Annotated[int | None, Field(ge=1, le=10000)], _INT)
 
 
 def Jq(example: str) -> Any:  # noqa: N802 - reads as a type in signatures
     """The optional jq filter, shown by an example that fits the tool's own result (the server's
     instructions explain jq once for all tools)."""
-    return _lean(Annotated[str | None, Field(max_length=2000)],
+    return lean(Annotated[str | None, Field(max_length=2000)],
                  {"type": "string", "description": f"e.g. {example}"})
 
 
@@ -253,24 +253,24 @@ class MeetingSettings(BaseModel):
 # The nested models are checked field by field (extra="forbid"); the model sees one line each.
 # The nested models are checked field by field (extra="forbid"); their fields are listed once, in
 # the server's instructions (zoom_mcp.INSTRUCTIONS), not in both tools that take them.
-RecurrenceArg = _lean(Recurrence | None, {"type": "object"})
-SettingsArg = _lean(MeetingSettings | None, {"type": "object"})
-Topic = _lean(Annotated[str, Field(min_length=1, max_length=200)], _STR)
-NewTopic = _lean(Annotated[str | None, Field(min_length=1, max_length=200)], _STR)
+RecurrenceArg = lean(Recurrence | None, {"type": "object"})
+SettingsArg = lean(MeetingSettings | None, {"type": "object"})
+Topic = lean(Annotated[str, Field(min_length=1, max_length=200)], _STR)
+NewTopic = lean(Annotated[str | None, Field(min_length=1, max_length=200)], _STR)
 StartTime = _arg(str | None, start_time, _STR)
-Duration = _lean(Annotated[int | None, Field(ge=1, le=1440)], {"type": "integer", "description": "minutes"})
+Duration = lean(Annotated[int | None, Field(ge=1, le=1440)], {"type": "integer", "description": "minutes"})
 Timezone = _arg(str | None, lambda v, _name: tz_name(v), {"type": "string", "description": "IANA name"})
-Agenda = _lean(Annotated[str | None, Field(max_length=2000)], _STR)
-Passcode = _lean(
+Agenda = lean(Annotated[str | None, Field(max_length=2000)], _STR)
+Passcode = lean(
     Annotated[str | None, Field(max_length=10, pattern=r"^[A-Za-z0-9@_*-]+$")],
     {"type": "string", "description": "passcode: up to 10 of A-Z a-z 0-9 @ _ * -"},
 )
 MeetingListType = Literal["scheduled", "live", "upcoming", "upcoming_meetings", "previous_meetings"]
 _MEETING_TYPE = {"type": "integer", "enum": [1, 2, 3, 8],
                  "description": "1 instant, 2 scheduled, 3 recurring no fixed time, 8 recurring fixed time"}
-MeetingType = _lean(Literal[1, 2, 3, 8], _MEETING_TYPE)
-OptionalMeetingType = _lean(Literal[1, 2, 3, 8] | None, _MEETING_TYPE)
-Notify = _lean(bool | None, {"type": "boolean", "description": "email the host about the cancellation"})
+MeetingType = lean(Literal[1, 2, 3, 8], _MEETING_TYPE)
+OptionalMeetingType = lean(Literal[1, 2, 3, 8] | None, _MEETING_TYPE)
+Notify = lean(bool | None, {"type": "boolean", "description": "email the host about the cancellation"})
 
 
 # -- the schema the model sees --------------------------------------------------------------------

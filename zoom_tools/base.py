@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple, Protocol
 
@@ -30,7 +31,10 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 import jq_sandbox
 from arguments import lean_schema
-from zoom_client import ZoomClient, ZoomError
+from transcript_search import TranscriptCache
+from zoom_client import Cancelled, ZoomClient, ZoomError
+
+log = logging.getLogger("zoom_mcp.tools")
 
 
 class TokenStatus(Protocol):
@@ -45,6 +49,7 @@ class ZoomApp:
     tokens: TokenStatus  # the token monitor
     jq: jq_sandbox.JqPool
     clock: Callable[[], float] = time.time  # "now" for default date ranges and "next meeting" (tests pin it)
+    transcripts: TranscriptCache = field(default_factory=TranscriptCache)  # for follow-up searches
 
     def today(self) -> date:
         return datetime.fromtimestamp(self.clock(), timezone.utc).date()
@@ -123,7 +128,8 @@ def _run_in_thread(fn):
         _CANCEL.set(cancel)
         try:
             # A cancelled call answers at once; its thread stops at the next request it would start.
-            out = await anyio.to_thread.run_sync(functools.partial(fn, ctx, **kwargs), abandon_on_cancel=True)
+            out = await anyio.to_thread.run_sync(functools.partial(_body, fn, ctx, kwargs),
+                                                 abandon_on_cancel=True)
         except anyio.get_cancelled_exc_class():
             cancel.set()
             raise
@@ -132,6 +138,14 @@ def _run_in_thread(fn):
         return await run_filter(zoom.jq, out) if type(out) is Filtered else out
 
     return wrapper
+
+
+def _body(fn, ctx: Context, kwargs: dict):
+    try:
+        return fn(ctx, **kwargs)
+    except Cancelled:  # nobody waits for this answer any more: say when the work stopped
+        log.info("%s stopped: the client cancelled it", fn.__name__)
+        raise
 
 
 # -- results ----------------------------------------------------------------------------------

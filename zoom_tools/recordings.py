@@ -53,7 +53,7 @@ def zoom_list_recordings(
         params = {"from": since.isoformat(), "to": until.isoformat()}
         return listing(ctx, api_path, params, "meetings", _RECORDINGS, what, page_size=page_size,
                        next_page_token=next_page_token, max_items=max_items, jq=jq)
-    meetings, cursor = _walk_months(ctx, api_path, windows, what, page_size, next_page_token,
+    meetings, cursor = walk_months(ctx, api_path, windows, what, page_size, next_page_token,
                                     max_items or page_size)
     merged = {
         "from": since.isoformat(),
@@ -65,7 +65,7 @@ def zoom_list_recordings(
     return result(merged, None, jq)
 
 
-def _walk_months(ctx, api_path, windows, what, page_size, next_page_token, want):
+def walk_months(ctx, api_path, windows, what, page_size, next_page_token, want):
     """Several month windows, newest first (Zoom lists newest first within a month, so the merged
     list keeps one order): resume at the month named in the cursor ('yyyy-mm-dd:token'), then walk
     on until `want` meetings. Returns (meetings, the cursor for the next call or '').
