@@ -20,6 +20,7 @@ from mcp.server import MCPServer
 
 import jq_sandbox
 import protocol_guard
+from transcript_search import TranscriptCache
 from zoom_client import ZoomClient, options_from_env
 from zoom_prompts import add_prompts
 from zoom_resources import add_resources
@@ -137,6 +138,7 @@ def main() -> int:
         transport = _setting("ZOOM_MCP_TRANSPORT", file_values, "stdio").lower()
         port = int(_setting("ZOOM_MCP_PORT", file_values, "8000"))
         jq_timeout = float(_setting("ZOOM_JQ_TIMEOUT", file_values, str(jq_sandbox.TIMEOUT)))
+        cache_mb = float(_setting("ZOOM_TRANSCRIPT_CACHE_MB", file_values, "16"))
         pacing = options_from_env(
             {k: _setting(k, file_values, "") for k in ("ZOOM_RATE_PLAN", "ZOOM_MAX_CONCURRENCY")})
     except ValueError as exc:
@@ -145,12 +147,16 @@ def main() -> int:
     if transport not in ("stdio", "http", "streamable-http"):
         log.error("ZOOM_MCP_TRANSPORT=%s: expected stdio or http", transport)
         return 2
+    if not 0 <= cache_mb <= 1024:
+        log.error("ZOOM_TRANSCRIPT_CACHE_MB=%s: expected MiB from 0 (no cache) to 1024", cache_mb)
+        return 2
     if not 0 < jq_timeout <= 300:
         log.error("ZOOM_JQ_TIMEOUT=%s: expected seconds, more than 0 and at most 300", jq_timeout)
         return 2
     client = ZoomClient(_setting("ZOOM_API_BASE_URL", file_values, ""), monitor, timeout=timeout, **pacing)
     pool = jq_sandbox.JqPool(timeout=jq_timeout)
-    server = create_server(client, monitor, log_level=level, jq_pool=pool)
+    server = create_server(client, monitor, log_level=level, jq_pool=pool,
+                           transcripts=TranscriptCache(max_chars=int(cache_mb * 2**20)))
     monitor.start()
     try:
         if transport == "stdio":

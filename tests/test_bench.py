@@ -116,7 +116,7 @@ def test_cli_rejects_unknown_groups_and_lists_them(tmp_path):
     cp = _run_bench(tmp_path, "--list")
     assert cp.returncode == 0
     assert cp.stdout.split() == ["overhead", "coldstart", "tokens", "kit", "pagination", "concurrency",
-                                 "footprint", "catalogue"]
+                                 "footprint", "catalogue", "latency"]
     assert not list(tmp_path.iterdir())
 
 
