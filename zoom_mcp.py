@@ -72,6 +72,22 @@ def apply_jq(pool: jq_sandbox.JqPool, pending: _Filter, job: jq_sandbox.Job | No
     return CallToolResult(content=[TextContent(type="text", text=out)], structured_content=json.loads(out))
 
 
+async def check_filter(pool: jq_sandbox.JqPool, expr: str) -> None:
+    """Refuse a broken or unsafe filter before any Zoom request: compiled in a worker process, off
+    the event loop (never in this process: jq builds constants while compiling); a JqError becomes a
+    ToolError. Cancelling the call stops the compile."""
+    if pool.known(expr):  # compiled before: no thread hop
+        return
+    job = jq_sandbox.Job()
+    try:
+        await anyio.to_thread.run_sync(pool.check, expr, job, abandon_on_cancel=True)
+    except anyio.get_cancelled_exc_class():
+        job.cancel()
+        raise
+    except jq_sandbox.JqError as exc:
+        raise ToolError(str(exc)) from None
+
+
 async def run_filter(pool: jq_sandbox.JqPool, pending: _Filter) -> CallToolResult:
     """apply_jq off the event loop; cancelling the call (or stopping the server) stops the filter."""
     job = jq_sandbox.Job()
@@ -465,10 +481,7 @@ def create_server(
             async def wrapper(**kwargs):
                 expr = kwargs.get("jq")
                 if expr:
-                    try:
-                        jq_sandbox.check(expr)
-                    except jq_sandbox.JqError as exc:
-                        raise ToolError(str(exc)) from None
+                    await check_filter(pool, expr)
                 try:
                     out = await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
                 except ZoomError as exc:

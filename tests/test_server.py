@@ -427,6 +427,7 @@ async def test_recordings_cursor_walks_the_months_and_misses_nothing(server):
         ("zoom_get_user", {"user_id": "../../me"}, "Invalid user_id"),
         ("zoom_get_user", {"jq": ".[broken"}, "Invalid jq filter"),
         ("zoom_list_meetings", {"jq": "{unclosed"}, "Invalid jq filter"),
+        ("zoom_get_user", {"jq": 'include "leakmod" {search: "/tmp"}; .'}, "directives are not allowed"),
         ("zoom_get_meeting", {"meeting_id": True}, "Invalid meeting_id true"),
         ("zoom_get_meeting", {"meeting_id": "kY2t7QHvRfm0c0m3W1pZ9g=="}, "zoom_get_meeting_recordings"),
         ("zoom_create_meeting", {"topic": "x", "start_time": "2030-01-02"}, "Invalid start_time"),
