@@ -1,7 +1,7 @@
 """`python -m bench [GROUP ...]` (`make bench`): run the benchmarks against the Zoom simulator on
 127.0.0.1, print a markdown table and write JSON to bench/results/<timestamp>.json and latest.json.
 
-Groups (default: all, in this order): overhead coldstart tokens kit pagination concurrency footprint.
+Groups (default: all, in this order): overhead coldstart tokens kit pagination concurrency footprint jq.
 Environment: BENCH_QUICK=1 runs a handful of iterations (for the smoke test; the figures mean nothing);
 BENCH_RESULTS_DIR writes the JSON elsewhere (latest.json, the committed one, is only replaced by a full
 run of every group); BENCH_IDLE_SECONDS sets the idle-CPU window (default 60, quick 3).
@@ -19,7 +19,7 @@ from pathlib import Path
 from bench import report
 from bench.common import QUICK, ROOT, Ctx, Row, Simulator, missing
 
-GROUP_ORDER = ["overhead", "coldstart", "tokens", "kit", "pagination", "concurrency", "footprint"]
+GROUP_ORDER = ["overhead", "coldstart", "tokens", "kit", "pagination", "concurrency", "footprint", "jq"]
 USAGE = f"usage: python -m bench [--list] [GROUP ...]\n  groups: {' '.join(GROUP_ORDER)}"
 
 
