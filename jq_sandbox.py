@@ -78,6 +78,10 @@ def refuse_unsafe(expr: str) -> None:
 
     if "\0" in expr:  # jq's C API would stop reading at a NUL
         raise JqError(f"Invalid jq filter {expr!r}: it holds a NUL character")
+    try:
+        expr.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (JSON lets "\ud800" through): not text jq can read
+        raise JqError(f"Invalid jq filter {expr!r}: it is not valid Unicode text") from None
     word = find_directive(expr)
     if word:
         raise JqError(

@@ -86,6 +86,9 @@ def test_directives_are_refused_before_any_worker_starts(pool):
     for expr in ('include "leakmod" {search: "/tmp"}; .', 'import "x" as $d; $d', "module {}; ."):
         with pytest.raises(jq_sandbox.JqError, match="directives are not allowed"):
             pool.check(expr)
+    for expr, says in ((".a\0 | env", "NUL character"), ('"\ud800"', "not valid Unicode")):
+        with pytest.raises(jq_sandbox.JqError, match=says):
+            pool.check(expr)
     assert pool.pids() == []
 
 
