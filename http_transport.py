@@ -50,9 +50,14 @@ def load_token(env_file: Path, file_values: dict) -> tuple[str, str]:
             return value, f"the token is {TOKEN_SETTING} from {source}"
     path = token_file(env_file)
     if not path.exists():
-        with contextlib.suppress(FileExistsError):  # another server made it first: use theirs
+        try:
             _create(path, secrets.token_urlsafe(32))
             return _read(path), f"a new token was made and saved in {path} (mode 0600)"
+        except FileExistsError:  # another server made it first: use theirs
+            pass
+        except OSError as exc:
+            raise TokenError(f"cannot save a new HTTP token in {path} ({exc.strerror}); make that folder "
+                             f"writable, or set {TOKEN_SETTING}") from None
     return _read(path), f"the token is in {path}"
 
 
@@ -170,7 +175,7 @@ def serve(server, *, port: int, level: str, pool, env_file: Path, file_values: d
 
     try:
         token, where = load_token(env_file, file_values)
-    except (TokenError, OSError) as exc:
+    except TokenError as exc:
         log.error("%s", exc)
         return 2
     log.info("serving streamable HTTP on http://127.0.0.1:%d/mcp; clients must send "

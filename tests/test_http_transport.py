@@ -293,3 +293,12 @@ def test_two_servers_starting_together_agree_on_one_token(tmp_path, monkeypatch)
     token, where = http_transport.load_token(env_file, {})
     assert token == "o" * 43 and where == f"the token is in {path}"
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left
+
+
+def test_a_folder_where_the_token_cannot_be_saved_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("ZOOM_MCP_HTTP_TOKEN", raising=False)
+    env_file = tmp_path / "no-such-folder" / ".env"  # (a read-only folder would not stop root)
+    with pytest.raises(http_transport.TokenError) as err:
+        http_transport.load_token(env_file, {})
+    assert str(err.value).startswith(f"cannot save a new HTTP token in {http_transport.token_file(env_file)}")
+    assert "set ZOOM_MCP_HTTP_TOKEN" in str(err.value)
