@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+from http_transport import token_file
+
 ROOT = Path(__file__).resolve().parent
 CREDENTIALS = {"ZOOM_ACCOUNT_ID": "demo-account", "ZOOM_CLIENT_ID": "demo-client-id",
                "ZOOM_CLIENT_SECRET": "demo-client-secret"}  # the simulator's own, not a real secret
@@ -176,18 +178,27 @@ def stream(pipe, prefix: str = "") -> None:
         say(prefix + line.rstrip("\n"))
 
 
-def instructions(url: str) -> None:
+def instructions(url: str, token_file: Path) -> None:
+    """How to talk to the demo. The HTTP transport wants a bearer token: the server made one in the
+    demo folder, and the commands read it from there, so it never shows on the terminal (nor in
+    anything that records it); it is removed with the folder."""
+    bearer = f'"Authorization: Bearer $(cat {token_file})"'
     say("━" * 60)
     say("✅ zoom-mcp demo is running: MCP server over streamable HTTP, Zoom simulated locally.")
     say(f"   URL:            {url}")
+    say(f"   Bearer token:   in {token_file} (every request must send 'Authorization: Bearer <token>')")
     say(f"   MCP Inspector:  npx @modelcontextprotocol/inspector --cli {url} --transport http "
-        "--method tools/list")
+        f"--method tools/list --header {bearer}")
+    say(f"   curl:           curl -si {url} -H {bearer}   (a wrong or missing token: 401)")
     say("   Python client (one shot):")
-    say(f"""     {ROOT / '.venv/bin/python'} -c 'import asyncio, mcp
+    say(f"""     {ROOT / '.venv/bin/python'} -c 'import asyncio, pathlib, httpx2, mcp
+from mcp.client.streamable_http import streamable_http_client
 async def main():
-    async with mcp.Client("{url}") as c:
-        r = await c.call_tool("zoom_token_status", {{}})
-        print(r.structured_content or r.content)
+    token = pathlib.Path("{token_file}").read_text().strip()
+    async with httpx2.AsyncClient(headers={{"Authorization": "Bearer " + token}}) as http:
+        async with mcp.Client(streamable_http_client("{url}", http_client=http)) as c:
+            r = await c.call_tool("zoom_token_status", {{}})
+            print(r.structured_content or r.content)
 asyncio.run(main())'""")
     if any(os.environ.get(name) for name in PROXY_VARS):
         say("   (Your environment sets a proxy: start these with NO_PROXY=127.0.0.1,localhost)")
@@ -237,7 +248,7 @@ def main() -> int:
                 say(f"ERROR: the server did not start listening on port {port} (exit {server.poll()})")
                 code = 1
         else:
-            instructions(f"http://127.0.0.1:{port}/mcp")
+            instructions(f"http://127.0.0.1:{port}/mcp", token_file(env_file))
             end = time.monotonic() + seconds if seconds > 0 else None
             while not stop.is_set():
                 if server.poll() is not None:

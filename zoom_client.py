@@ -154,8 +154,6 @@ class ZoomClient:
         self._in_flight = threading.BoundedSemaphore(max_concurrency)
         self._session: Any = None
         self._lock = threading.Lock()
-        base = urlsplit(self.base_url)
-        self._base_origin = (base.scheme, base.netloc)
 
     # requests costs ~40 ms to import: pay it on the first call, not at server start.
     @property
@@ -175,6 +173,7 @@ class ZoomClient:
                     # users rely on from it (HTTPS_PROXY/NO_PROXY, a CA bundle) as curl in the
                     # scripts does, resolved once for the API's URL.
                     s.trust_env = False
+                    s.should_strip_auth = other_origin  # the bearer follows a redirect only within its origin
                     s.proxies.update(requests.utils.get_environ_proxies(self.base_url))
                     env = os.environ
                     s.verify = env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or True
@@ -251,14 +250,20 @@ class ZoomClient:
 
     def download_text(self, url: str, *, what: str = "recording file", scope: str = "",
                       op: str = DOWNLOAD_OP) -> str:
-        """Fetch a recording file (e.g. a VTT transcript) with the bearer token, following redirects."""
-        parts = urlsplit(url)
-        zoom_host = parts.scheme == "https" and (
-            parts.hostname == "zoom.us" or (parts.hostname or "").endswith(".zoom.us")
+        """Fetch a recording file (e.g. a VTT transcript) with the bearer token, following redirects.
+
+        The URL comes from Zoom's data: the token goes only to https://zoom.us, https://*.zoom.us or
+        the API's own origin, decided as the library that connects reads the URL (a redirect to
+        another origin goes without it: see session)."""
+        origin = connect_origin(url)
+        zoom = origin is not None and origin[0] == "https" and (
+            origin[1] == "zoom.us" or origin[1].endswith(".zoom.us")
         )
-        if not (zoom_host or (parts.scheme, parts.netloc) == self._base_origin):
-            # Never hand the bearer token to a host that is not Zoom's.
-            raise ZoomError(f"Refusing to download {what} from a non-Zoom host ({parts.hostname})")
+        if not (zoom or (origin is not None and origin == connect_origin(self.base_url))):
+            raise ZoomError(
+                f"Refusing to download {what} from a non-Zoom host: the bearer token goes only to plain "
+                "https URLs of zoom.us and *.zoom.us (or the configured API's own origin)"
+            )
         resp = self._send("GET", url, None, None, what, scope, self._category("GET", None, op), accept="*/*")
         resp.encoding = resp.encoding or "utf-8"
         if resp.encoding.lower() == "iso-8859-1":  # requests' guess for text/* without a charset
@@ -493,6 +498,37 @@ class ZoomClient:
                 raise ZoomError(f"Not found: {what} ({detail})", status, code)
             detail = f"code {code}: {message}" if code else message or resp.reason
             raise ZoomError(f"Zoom rejected {label} (HTTP {status}, {detail})", status, code)
+
+
+def connect_origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of the server a request to `url` reaches, as urllib3 (which connects)
+    reads it; None for a URL that parsers may read differently: a backslash, whitespace or control
+    characters, userinfo, or anything on which urllib's reading disagrees (then urlsplit may see
+    zoom.us where urllib3 connects to 127.0.0.1: https://127.0.0.1:8443\\@ssrweb.zoom.us/)."""
+    from urllib3.util import parse_url
+
+    if any(c == "\\" or c <= " " or c == "\x7f" for c in url):
+        return None
+    try:
+        conn, seen = parse_url(url), urlsplit(url)
+        seen_port = seen.port
+    except ValueError:  # urllib3's LocationParseError included
+        return None
+    if conn.scheme not in ("http", "https") or not conn.host or conn.auth is not None or "@" in seen.netloc:
+        return None
+    port = conn.port or (443 if conn.scheme == "https" else 80)
+    host = conn.host.strip("[]").lower()
+    if (seen.scheme.lower(), (seen.hostname or "").lower(), seen_port or port) != (conn.scheme, host, port):
+        return None
+    return conn.scheme, host, port
+
+
+def other_origin(old_url: str, new_url: str) -> bool:
+    """requests' should_strip_auth, stricter: on a redirect, the Authorization header is kept only
+    when both URLs reach the same origin as connect_origin reads them (requests' own rule reads them
+    with urllib, and keeps it for http -> https)."""
+    old = connect_origin(old_url)
+    return old is None or old != connect_origin(new_url)
 
 
 def _label(method: str, url: str) -> str:

@@ -91,28 +91,6 @@ def _setting(name: str, file_values: dict, default: str) -> str:
     return os.environ.get(name) or file_values.get(name) or default
 
 
-def _serve_http(server: MCPServer, port: int, level: str, pool: jq_sandbox.JqPool) -> None:
-    """Streamable HTTP on 127.0.0.1 through uvicorn, its logs on stderr like ours.
-
-    The SDK's own runner leaves uvicorn's default logging, which writes the access log to stdout.
-    log_config=None keeps uvicorn's loggers on the root logger (stderr, ZOOM_LOG_LEVEL); the access
-    log, a line per request, only at DEBUG."""
-    import uvicorn
-
-    app = protocol_guard.HttpGuard(server.streamable_http_app(streamable_http_path="/mcp", host="127.0.0.1"))
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, log_level=level.lower(),
-        access_log=level == "DEBUG", timeout_graceful_shutdown=5,
-    )
-
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig, frame):
-            pool.close()  # a running filter must not hold up the shutdown
-            super().handle_exit(sig, frame)
-
-    anyio.run(Server(config).serve)
-
-
 def main() -> int:
     level = (os.environ.get("ZOOM_LOG_LEVEL") or "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -158,6 +136,7 @@ def main() -> int:
     server = create_server(client, monitor, log_level=level, jq_pool=pool,
                            transcripts=TranscriptCache(max_chars=int(cache_mb * 2**20)))
     monitor.start()
+    code = 0
     try:
         if transport == "stdio":
             # SIGTERM ends the process at once, as before, but first the jq workers (busy ones would
@@ -170,15 +149,17 @@ def main() -> int:
             signal.signal(signal.SIGTERM, on_sigterm)
             anyio.run(protocol_guard.serve_stdio, server)
         else:
-            log.info("serving streamable HTTP on http://127.0.0.1:%d/mcp", port)
-            _serve_http(server, port, level, pool)
+            import http_transport
+
+            code = http_transport.serve(server, port=port, level=level, pool=pool, env_file=monitor.env_file,
+                                        file_values=file_values)
     except KeyboardInterrupt:
         pass
     finally:
         pool.close()
         monitor.stop()
         client.close()
-    return 0
+    return code
 
 
 if __name__ == "__main__":

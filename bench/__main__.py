@@ -2,7 +2,7 @@
 127.0.0.1, print a markdown table and write JSON to bench/results/<timestamp>.json and latest.json.
 
 Groups (default: all, in this order): overhead coldstart tokens kit pagination concurrency footprint
-catalogue latency.
+jq catalogue latency.
 Environment: BENCH_QUICK=1 runs a handful of iterations (for the smoke test; the figures mean nothing);
 BENCH_RESULTS_DIR writes the JSON elsewhere (latest.json, the committed one, is only replaced by a full
 run of every group); BENCH_IDLE_SECONDS sets the idle-CPU window (default 60, quick 3).
@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import report
 from bench.common import QUICK, ROOT, Ctx, Row, Simulator, missing
 
-GROUP_ORDER = ["overhead", "coldstart", "tokens", "kit", "pagination", "concurrency", "footprint",
+GROUP_ORDER = ["overhead", "coldstart", "tokens", "kit", "pagination", "concurrency", "footprint", "jq",
                "catalogue", "latency"]
 USAGE = f"usage: python -m bench [--list] [GROUP ...]\n  groups: {' '.join(GROUP_ORDER)}"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import subprocess
 import time
 
@@ -60,11 +61,27 @@ def http_server(argv: list[str], env: dict[str, str], port: int, log_path):
             stop_process(proc)
 
 
+# The server's HTTP transport wants a bearer token; the bare server ignores the header.
+HTTP_TOKEN = secrets.token_urlsafe(32)
+
+
+@contextlib.asynccontextmanager
+async def _session(url: str):
+    """An MCP client session over streamable HTTP, sending the bearer token."""
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    auth = {"Authorization": f"Bearer {HTTP_TOKEN}"}
+    timeout = httpx2.Timeout(30, read=300)  # the SDK's own defaults
+    async with httpx2.AsyncClient(headers=auth, timeout=timeout) as http, \
+            Client(streamable_http_client(url, http_client=http)) as c:
+        yield c
+
+
 async def _client_run(url: str, tool: str, args: dict, calls: int, lat: list[float], ends: list[float],
                       ready: anyio.Event, go: anyio.Event) -> None:
-    from mcp import Client
-
-    async with Client(url) as c:
+    async with _session(url) as c:
         tool_ok(await c.call_tool(tool, args), tool)  # warm
         ready.set()
         await go.wait()
@@ -77,9 +94,7 @@ async def _client_run(url: str, tool: str, args: dict, calls: int, lat: list[flo
 
 async def _single(url: str, tool: str, args: dict, calls: int) -> tuple[list[float], float]:
     lat: list[float] = []
-    from mcp import Client
-
-    async with Client(url) as c:
+    async with _session(url) as c:
         tool_ok(await c.call_tool(tool, args), tool)
         t0 = time.perf_counter()
         for _ in range(calls):
@@ -150,7 +165,8 @@ def measure(ctx: Ctx) -> list[Row]:
         with requests.Session() as http:
             meeting_id = first_meeting_id(http, ctx.sim.api_url, read_token(env_file))
         port = free_port()
-        env = dict(base_env, **ctx.server_env(env_file, ZOOM_MCP_TRANSPORT="http", ZOOM_MCP_PORT=str(port)))
+        env = dict(base_env, **ctx.server_env(env_file, ZOOM_MCP_TRANSPORT="http", ZOOM_MCP_PORT=str(port),
+                                              ZOOM_MCP_HTTP_TOKEN=HTTP_TOKEN))
         with http_server([str(ROOT / "run.sh")], env, port, ctx.log_path("concurrency-server")):
             url = f"http://127.0.0.1:{port}/mcp"
             got = anyio.run(_pair, url, "zoom_get_meeting", {"meeting_id": meeting_id}, calls, rounds)

@@ -116,7 +116,7 @@ def test_cli_rejects_unknown_groups_and_lists_them(tmp_path):
     cp = _run_bench(tmp_path, "--list")
     assert cp.returncode == 0
     assert cp.stdout.split() == ["overhead", "coldstart", "tokens", "kit", "pagination", "concurrency",
-                                 "footprint", "catalogue", "latency"]
+                                 "footprint", "jq", "catalogue", "latency"]
     assert not list(tmp_path.iterdir())
 
 
@@ -151,3 +151,14 @@ def test_quick_run_prints_the_table_and_writes_json(tmp_path):
     assert floor["status"] == "ok" and floor["baseline"]["n"] >= 1
     check = next(r for r in results if r["key"] == "check")
     assert check["baseline"] is not None and check["baseline_name"] == "bash -c :"
+
+
+def test_quick_run_of_the_jq_group_compares_with_the_check_before(tmp_path):
+    cp = _run_bench(tmp_path, "jq")
+    assert cp.returncode == 0, cp.stderr[-3000:]
+    (doc,) = [json.loads(f.read_text()) for f in tmp_path.glob("*.json")]
+    rows = {r["key"]: r for r in doc["results"]}
+    assert set(rows) == {"warm", "cold", "run"}
+    assert all(r["status"] == "ok" and r["baseline"]["n"] >= 1 for r in rows.values())
+    assert rows["warm"]["target"] == "≤ before + 0.2 ms" and rows["warm"]["met"] in (True, False)
+    assert rows["warm"]["baseline_name"].startswith("before: in-server")

@@ -327,24 +327,35 @@ def test_make_demo_shows_a_refresh_and_stops_clean_on_sigint():
         folder = re.search(r"(?m)demo files in (\S+)$", lines.text()).group(1)
         url = f"http://127.0.0.1:{port}/mcp"
         lines.wait_for(re.escape(f"URL:            {url}"), 60)
+        token_file = Path(folder) / ".env.http-token"  # made by the server, read by the printed commands
+        header = f'--header "Authorization: Bearer $(cat {token_file})"'
         lines.wait_for(re.escape(f"npx @modelcontextprotocol/inspector --cli {url} --transport http "
-                                 "--method tools/list"), 5)
+                                 f"--method tools/list {header}"), 5)
         lines.wait_for(re.escape("(Your environment sets a proxy: start these with "
                                  "NO_PROXY=127.0.0.1,localhost)"), 5)
         lines.wait_for(re.escape(DONE), 60)
-        # a client can talk to the running demo, and the server reaches the simulator (no proxy)
-        code = ("import asyncio, mcp, sys\n"
-                "async def main():\n"
-                f"    async with mcp.Client({url!r}) as c:\n"
-                "        r = await c.call_tool('zoom_token_status', {})\n"
-                "        print(r.structured_content or r.content)\n"
-                "        r = await c.call_tool('zoom_get_user', {'jq': '.email'})\n"
-                "        print('user:', r.is_error, r.structured_content or r.content)\n"
-                "asyncio.run(main())\n")
-        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        token = token_file.read_text().strip()
+        assert token not in lines.text()  # the demo prints where the token is, never the token
+        # The Python one-shot the demo printed works as printed (it reads the token file).
+        text = lines.text()
+        start = text.index("Python client (one shot):\n") + len("Python client (one shot):\n")
+        snippet = text[start:text.index("asyncio.run(main())'", start) + len("asyncio.run(main())'")]
+        res = subprocess.run(["bash", "-c", snippet], capture_output=True, text=True, timeout=60,
                              check=False, env=without_proxy(dict(os.environ)))
         assert res.returncode == 0 and "fresh" in res.stdout, res.stderr[-2000:]
-        assert "user: False" in res.stdout and "@" in res.stdout, res.stdout
+        # a client can talk to the running demo, and the server reaches the simulator (no proxy)
+        code = ("import asyncio, httpx2, mcp, sys\n"
+                "from mcp.client.streamable_http import streamable_http_client\n"
+                "async def main():\n"
+                "    auth = {'Authorization': 'Bearer ' + sys.stdin.read().strip()}\n"
+                "    async with httpx2.AsyncClient(headers=auth) as http:\n"
+                f"        async with mcp.Client(streamable_http_client({url!r}, http_client=http)) as c:\n"
+                "            r = await c.call_tool('zoom_get_user', {'jq': '.email'})\n"
+                "            print('user:', r.is_error, r.structured_content or r.content)\n"
+                "asyncio.run(main())\n")
+        res = subprocess.run([sys.executable, "-c", code], input=token, capture_output=True, text=True,
+                             timeout=60, check=False, env=without_proxy(dict(os.environ)))
+        assert "user: False" in res.stdout and "@" in res.stdout, res.stdout + res.stderr[-2000:]
 
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         proc.wait(30)

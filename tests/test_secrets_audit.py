@@ -408,7 +408,10 @@ def test_http_transport_listens_on_loopback_only_and_checks_the_host_header(tmp_
             init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                 "protocolVersion": "2025-06-18", "capabilities": {},
                 "clientInfo": {"name": "t", "version": "0"}}}
-            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+            # The server made its own bearer token (tests/test_http_transport.py covers that part).
+            http_token = Path(str(audit.env_file) + ".http-token").read_text().strip()
+            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
+                       "Authorization": f"Bearer {http_token}"}
             session = requests.Session()
             session.trust_env = False
             answers = {}
@@ -434,6 +437,7 @@ def test_http_transport_listens_on_loopback_only_and_checks_the_host_header(tmp_
     log = stderr_log.read_bytes()
     for what, secret in audit.secrets().items():
         assert secret not in log, what
+    assert http_token.encode() not in log
 
 
 def secrets_absent(text: str, audit: Audit) -> bool:

@@ -20,9 +20,11 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import anyio
+import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 from zoomsim import ZoomSimulator
 
@@ -454,6 +456,7 @@ async def test_recordings_cursor_walks_the_months_and_misses_nothing(server):
         ("zoom_get_user", {"user_id": "../../me"}, "Invalid user_id"),
         ("zoom_get_user", {"jq": ".[broken"}, "Invalid jq filter"),
         ("zoom_list_meetings", {"jq": "{unclosed"}, "Invalid jq filter"),
+        ("zoom_get_user", {"jq": 'include "leakmod" {search: "/tmp"}; .'}, "directives are not allowed"),
         ("zoom_get_meeting", {"meeting_id": True}, "Invalid meeting_id true"),
         ("zoom_get_meeting", {"meeting_id": "kY2t7QHvRfm0c0m3W1pZ9g=="}, "zoom_get_meeting_recordings"),
         ("zoom_create_meeting", {"topic": "x", "start_time": "2030-01-02"}, "Invalid start_time"),
@@ -624,6 +627,11 @@ async def test_zz_stdout_is_pure_json_rpc_and_no_secret_leaks(server):
 # -- streamable HTTP -----------------------------------------------------------------------------
 
 
+# The HTTP transport wants a bearer token (tests/test_http_transport.py tests that part).
+HTTP_TOKEN = "test-server-http-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {HTTP_TOKEN}"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -639,7 +647,7 @@ async def test_one_session_over_streamable_http(tmp_path):
         port = free_port()
         env = {k: os.environ[k] for k in ("HOME", "PATH") if k in os.environ}
         env.update(server_env(sim, env_file, tmp_path, ZOOM_MCP_TRANSPORT="http", ZOOM_MCP_PORT=str(port),
-                              ZOOM_LOG_LEVEL="INFO"))
+                              ZOOM_LOG_LEVEL="INFO", ZOOM_MCP_HTTP_TOKEN=HTTP_TOKEN))
         proc = subprocess.Popen([str(RUN_SH)], env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
@@ -653,7 +661,8 @@ async def test_one_session_over_streamable_http(tmp_path):
                     assert time.monotonic() < deadline, "server did not listen"
                     await anyio.sleep(0.05)
             url = f"http://127.0.0.1:{port}/mcp"
-            async with Client(url) as client:
+            async with httpx2.AsyncClient(headers=AUTH) as http, \
+                    Client(streamable_http_client(url, http_client=http)) as client:
                 names = {t.name for t in (await client.list_tools()).tools}
                 assert names == TOOLS
                 me = await client.call_tool("zoom_get_user", {"jq": ".email"})
@@ -662,7 +671,8 @@ async def test_one_session_over_streamable_http(tmp_path):
             init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                 "protocolVersion": "2025-06-18", "capabilities": {},
                 "clientInfo": {"name": "t", "version": "0"}}}
-            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
+                       **AUTH}
             bad = requests.post(url, json=init, headers={**headers, "Host": "evil.example"}, timeout=5)
             assert bad.status_code == 421
             good = requests.post(url, json=init, headers={**headers, "Host": f"127.0.0.1:{port}"}, timeout=5)
@@ -790,7 +800,7 @@ def test_no_jq_worker_outlives_the_http_server(tmp_path):
         port = free_port()
         env = {k: os.environ[k] for k in ("HOME", "PATH") if k in os.environ}
         env.update(server_env(sim, env_file, tmp_path, ZOOM_MCP_TRANSPORT="http", ZOOM_MCP_PORT=str(port),
-                              ZOOM_JQ_TIMEOUT="60", ZOOM_LOG_LEVEL="DEBUG"))
+                              ZOOM_JQ_TIMEOUT="60", ZOOM_LOG_LEVEL="DEBUG", ZOOM_MCP_HTTP_TOKEN=HTTP_TOKEN))
         proc = subprocess.Popen([str(RUN_SH)], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
         try:
@@ -805,7 +815,8 @@ def test_no_jq_worker_outlives_the_http_server(tmp_path):
                     assert proc.poll() is None and time.monotonic() < deadline
                     time.sleep(0.05)
             url = f"http://127.0.0.1:{port}/mcp"
-            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+            headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
+                       **AUTH}
             init = requests.post(url, headers=headers, timeout=10, json={
                 "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                     "protocolVersion": "2025-06-18", "capabilities": {},

@@ -119,10 +119,7 @@ def _run_in_thread(fn):
         zoom = app(ctx)
         expr = kwargs.get("jq")
         if expr:
-            try:
-                await anyio.to_thread.run_sync(jq_sandbox.check, expr)
-            except jq_sandbox.JqError as exc:
-                raise ToolError(str(exc)) from None
+            await check_filter(zoom.jq, expr)
         cancel = threading.Event()
         _LOOP.set(anyio.lowlevel.current_token())
         _CANCEL.set(cancel)
@@ -178,6 +175,22 @@ def apply_jq(pool: jq_sandbox.JqPool, pending: Filtered, job: jq_sandbox.Job | N
     except jq_sandbox.JqError as exc:
         raise ToolError(str(exc)) from None
     return CallToolResult(content=[TextContent(type="text", text=out)], structured_content=json.loads(out))
+
+
+async def check_filter(pool: jq_sandbox.JqPool, expr: str) -> None:
+    """Refuse a broken or unsafe filter before any Zoom request: compiled in a worker process, off
+    the event loop (never in this process: jq builds constants while compiling); a JqError becomes a
+    ToolError. Cancelling the call stops the compile."""
+    if pool.known(expr):  # compiled before: no thread hop
+        return
+    job = jq_sandbox.Job()
+    try:
+        await anyio.to_thread.run_sync(pool.check, expr, job, abandon_on_cancel=True)
+    except anyio.get_cancelled_exc_class():
+        job.cancel()
+        raise
+    except jq_sandbox.JqError as exc:
+        raise ToolError(str(exc)) from None
 
 
 async def run_filter(pool: jq_sandbox.JqPool, pending: Filtered) -> CallToolResult:
