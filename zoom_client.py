@@ -22,8 +22,9 @@ from urllib.parse import quote, urlsplit
 log = logging.getLogger("zoom_client")
 
 DEFAULT_BASE_URL = "https://api.zoom.us/v2"
-TOKEN_REJECTED = "Zoom rejected the access token; run ./scripts/get_zoom_token.sh -f"
-NO_TOKEN = "No Zoom access token is available; run ./scripts/get_zoom_token.sh -f"
+RECOVER = "run ./scripts/get_zoom_token.sh -f"  # what to do about a token Zoom will not take
+TOKEN_REJECTED = f"Zoom rejected the access token; {RECOVER}"
+NO_TOKEN = f"No Zoom access token is available; {RECOVER}"
 
 RATE_LIMIT_TRIES = 3  # at most this many tries of one request under 429
 RATE_LIMIT_BUDGET = 30.0  # seconds of Retry-After waiting per request, in all
@@ -85,6 +86,7 @@ class ZoomClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        recover: str = RECOVER,
     ):
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.tokens = token_source
@@ -92,6 +94,7 @@ class ZoomClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
+        self._recover = recover  # the extension has no script to point at (bundle_mode.py)
         self._session: Any = None
         self._lock = threading.Lock()
         base = urlsplit(self.base_url)
@@ -200,7 +203,7 @@ class ZoomClient:
         if not token:
             token = self.tokens.handle_unauthorized("")
         if not token:
-            raise ZoomError(NO_TOKEN, 401, 124)
+            raise ZoomError(NO_TOKEN.replace(RECOVER, self._recover), 401, 124)
         return token
 
     def _backoff(self, attempt: int) -> float:
@@ -306,7 +309,7 @@ class ZoomClient:
                     if fresh and fresh != token:
                         token = fresh
                         continue
-                raise ZoomError(TOKEN_REJECTED, status, code)
+                raise ZoomError(TOKEN_REJECTED.replace(RECOVER, self._recover), status, code)
             if status == 429:
                 rate_tries += 1
                 wait = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())
