@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.stamp-$(shell cat $(LOCKS) 2>/dev/null | cksum | cut -d' ' -f
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup check-tools test lint test-py test-bats run refresh refresh-force \
-        status install-claude monitor demo simulator soak doctor bench clean
+        status install-claude monitor demo simulator soak doctor bench bundle clean
 
 help: ## List the targets (this page)
 	@echo "zoom-mcp — make targets:"
@@ -94,6 +94,10 @@ doctor: ## Check the installation and configuration, with the fix for each probl
 
 bench: setup ## Benchmarks against the simulator (table, and JSON in bench/results/)
 	$(PY) -m bench
+
+BUNDLE_OUT ?= dist
+bundle: setup ## Build dist/zoom-mcp-<version>.mcpb for Claude Desktop (needs npm; BUNDLE_OUT=dir)
+	$(PY) -m bundle --out "$(BUNDLE_OUT)"
 
 clean: ## Remove .venv and caches (never .env)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
