@@ -76,8 +76,9 @@ class _NoToken:
         return {}
 
 
-def server_tools() -> list[dict]:
-    """name and description of every tool, as the server's tools/list answers them."""
+def server_catalogue() -> tuple[list[dict], bool]:
+    """name and description of every tool, as the server's tools/list answers them; and whether it
+    has prompts (the manifest cannot list those: it would need their text, which the server builds)."""
     from mcp import Client
 
     import jq_sandbox
@@ -87,7 +88,7 @@ def server_tools() -> list[dict]:
     pool = jq_sandbox.JqPool()
     server = zoom_mcp.create_server(ZoomClient("", _NoToken()), _NoToken(), jq_pool=pool)
 
-    async def listing() -> list:
+    async def listing() -> tuple[list, bool]:
         tools, cursor = [], None
         async with Client(server) as client:
             while True:
@@ -95,13 +96,15 @@ def server_tools() -> list[dict]:
                 tools.extend(page.tools)
                 cursor = page.next_cursor
                 if not cursor:
-                    return tools
+                    break
+            prompts = bool((await client.list_prompts()).prompts)
+        return tools, prompts
 
     try:
-        return [{"name": t.name, "description": t.description or t.title or t.name}
-                for t in anyio.run(listing)]
+        tools, prompts = anyio.run(listing)
     finally:
         pool.close()
+    return [{"name": t.name, "description": t.description or t.title or t.name} for t in tools], prompts
 
 
 def user_config() -> dict:
@@ -130,6 +133,8 @@ def mcp_config() -> dict:
 
 
 def build(tools: list[dict] | None = None, root: Path = ROOT) -> dict:
+    """The manifest; `tools` given (tests) skips listing the server."""
+    tools, prompts = server_catalogue() if tools is None else (tools, False)
     project = pyproject(root)
     licence = project.get("license")
     licence = licence.get("text") if isinstance(licence, dict) else licence
@@ -145,7 +150,7 @@ def build(tools: list[dict] | None = None, root: Path = ROOT) -> dict:
         "author": {"name": ", ".join(authors) or f"The {project['name']} authors"},
         "icon": "icon.png",
         "server": {"type": "uv", "entry_point": ENTRY_POINT, "mcp_config": mcp_config()},
-        "tools": server_tools() if tools is None else tools,
+        "tools": tools,
         "keywords": ["zoom", "meetings", "recordings", "transcripts", "webinars", "server-to-server oauth"],
         "privacy_policies": [ZOOM_PRIVACY],  # the one outside service it sends your data to
         "compatibility": {
@@ -154,6 +159,8 @@ def build(tools: list[dict] | None = None, root: Path = ROOT) -> dict:
         },
         "user_config": user_config(),
     }
+    if prompts:
+        manifest["prompts_generated"] = True
     if licence:
         manifest["license"] = licence
     for field, key in URL_FIELDS.items():

@@ -64,7 +64,7 @@ def test_user_config_maps_to_the_variables_the_kit_already_reads():
 
 
 def test_manifest_tools_come_from_the_servers_tools_list():
-    tools = manifest.server_tools()
+    tools, _prompts = manifest.server_catalogue()
     names = [t["name"] for t in tools]
     assert "zoom_token_status" in names and "zoom_get_user" in names and len(names) == len(set(names))
     assert all(t["description"] for t in tools)
