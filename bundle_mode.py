@@ -15,6 +15,7 @@ user_config and mcp_config.env, and explain() names them by the same titles.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -90,8 +91,8 @@ def prepare(environ=None) -> Path:
     """Make the environment of an extension start what the kit expects; returns the state's .env.
 
     Creates the state folder (0700), points ZOOM_ENV_FILE at its .env (the scripts write it 0600),
-    adds the usual tool folders to PATH, drops unsubstituted placeholders and writes whole numbers
-    for the two number settings (Claude may pass 300 as "300.0")."""
+    adds the usual tool folders to PATH, drops unsubstituted placeholders and rounds the two number
+    settings to whole seconds (a number field may arrive as "300.0", which the kit would refuse)."""
     environ = os.environ if environ is None else environ
     folder = state_dir(environ)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -101,16 +102,12 @@ def prepare(environ=None) -> Path:
     parts = [p for p in (environ.get("PATH") or "").split(os.pathsep) if p]
     environ["PATH"] = os.pathsep.join(parts + [p for p in EXTRA_PATH if p not in parts])
     for setting in SETTINGS:
-        raw = environ.get(setting.env)
-        if raw is None:
+        if setting.env not in environ:
             continue
         value = _value(environ, setting.env)
         if setting.type == "number" and value:
-            try:
-                number = float(value)
-                value = str(int(number)) if number.is_integer() else value
-            except ValueError:
-                pass  # the monitor refuses it with its own clear error
+            with contextlib.suppress(ValueError, OverflowError):  # else the monitor says what is wrong
+                value = str(round(float(value)))
         if value:
             environ[setting.env] = value
         else:
