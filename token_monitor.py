@@ -27,6 +27,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+import bundle_mode
+
 log = logging.getLogger("zoom_mcp.token_monitor")
 
 ROOT = Path(__file__).resolve().parent
@@ -229,7 +231,7 @@ class Settings:
             cooldown=number("ZOOM_REFRESH_COOLDOWN", 30, 0),
             max_failures=number("ZOOM_MAX_REFRESH_FAILURES", 3, 1),
             restart_claude=restart_on,
-            extension=environ.get("ZOOM_MCP_BUNDLE", "").strip().lower() in ("1", "true", "yes"),
+            extension=bundle_mode.active(environ),
         )
 
 
