@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.stamp-$(shell cat $(LOCKS) 2>/dev/null | cksum | cut -d' ' -f
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup check-tools test lint test-py test-bats run refresh refresh-force \
-        status install-claude monitor demo simulator soak doctor bench conformance clean
+        status install-claude monitor demo simulator soak doctor bench conformance bundle clean
 
 help: ## List the targets (this page)
 	@echo "zoom-mcp — make targets:"
@@ -97,6 +97,10 @@ bench: setup ## Benchmarks against the simulator (table, and JSON in bench/resul
 
 conformance: setup ## The official MCP conformance suite against the server (ARGS=-v lists every scenario)
 	$(PY) -m conformance $(ARGS)
+
+BUNDLE_OUT ?= dist
+bundle: setup ## Build dist/zoom-mcp-<version>.mcpb for Claude Desktop (needs npm; BUNDLE_OUT=dir)
+	$(PY) -m bundle --out "$(BUNDLE_OUT)"
 
 clean: ## Remove .venv and caches (never .env)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+import bundle_mode
+
 log = logging.getLogger("zoom_mcp.token_monitor")
 
 ROOT = Path(__file__).resolve().parent
@@ -188,6 +190,9 @@ class Settings:
     cooldown: int = 30  # ZOOM_REFRESH_COOLDOWN
     max_failures: int = 3  # ZOOM_MAX_REFRESH_FAILURES
     restart_claude: bool = True  # ZOOM_RESTART_CLAUDE
+    # ZOOM_MCP_BUNDLE=1 (environment only): installed in Claude Desktop as an extension, which holds
+    # no copy of the token (see bundle_mode.py)
+    extension: bool = False
 
     @classmethod
     def from_env(cls, environ=None, file_values=None) -> Settings:
@@ -226,6 +231,7 @@ class Settings:
             cooldown=number("ZOOM_REFRESH_COOLDOWN", 30, 0),
             max_failures=number("ZOOM_MAX_REFRESH_FAILURES", 3, 1),
             restart_claude=restart_on,
+            extension=bundle_mode.active(environ),
         )
 
 
@@ -293,9 +299,10 @@ def _process_info(pid: int) -> tuple[str, str, int]:
 
 
 class _StepFailed(Exception):
-    def __init__(self, step: str, code: int | None, detail: str):
+    def __init__(self, step: str, code: int | None, detail: str, message: str | None = None):
         super().__init__(detail)
         self.step, self.code, self.detail = step, code, detail
+        self.message = message  # the script's first ERROR line, without "ERROR: "
 
 
 class TokenMonitor:
@@ -306,7 +313,7 @@ class TokenMonitor:
     """
 
     def __init__(self, env_file=None, scripts_dir=None, *, settings=None, clock=time.time,
-                 out=None, run=run_script, launched_by_claude=None):
+                 out=None, run=run_script, launched_by_claude=None, explain=None):
         # An explicit path is the caller's (relative to its $PWD); ZOOM_ENV_FILE follows the scripts'
         # rule. Either way the scripts get an absolute path, so both sides read the same file.
         self.env_file = Path(env_file).absolute() if env_file else env_file_path(
@@ -316,6 +323,7 @@ class TokenMonitor:
         self._out = out
         self._run = run or run_script
         self._launched_by_claude = launched_by_claude  # None: detected when first needed
+        self._explain = explain  # status() -> extra keys saying what to fix (bundle_mode.explain)
 
         self._token: str | None = None
         self._expires_at: int | None = None
@@ -329,6 +337,7 @@ class TokenMonitor:
         self._last_refresh_ok = False
 
         self.failures = 0
+        self.last_error: dict | None = None  # the last failed attempt, until one succeeds
         self.auto_refresh_enabled = True
         self._retry_at = float("-inf")  # end of the cooldown after an attempt that did not help
         self._next_display: float | None = None
@@ -384,13 +393,31 @@ class TokenMonitor:
         now = self._clock()
         self._check_env(now)
         exp = self._expires_at
-        return {
+        status = {
             "state": state_of(exp, now),
             "expires_at": exp,
             "seconds_left": seconds_left(exp, now),
             "auto_refresh_enabled": self.auto_refresh_enabled,
             "consecutive_failures": self.failures,
         }
+        if self.last_error:
+            status["last_error"] = dict(self.last_error)
+        if self._explain:
+            status.update(self._explain(status))
+        return status
+
+    def fetch_at_start(self) -> bool:
+        """What run.sh does before the server starts, for a start without it (extension mode):
+        get_zoom_token.sh -q with the monitor's threshold. A failure counts as the first one, with
+        its cooldown, exactly as run.sh's does; the server starts either way."""
+        try:
+            self._script("get_zoom_token.sh", ["-q", "-t", str(self.threshold)])
+        except _StepFailed as failure:
+            self._startup_failure(failure.code, failure.message, failure.detail)
+            return False
+        with self._state_lock:
+            self._load(self._read_env_file())
+        return True
 
     def start(self) -> None:
         """Print the status at once, then display and auto-refresh on a daemon thread."""
@@ -543,6 +570,7 @@ class TokenMonitor:
             self._refresh_gen += 1
         if ok:  # a success (also one after a 401) ends any failure streak
             self.failures = 0
+            self.last_error = None
             self.auto_refresh_enabled = True
             left = seconds_left(self._expires_at, self._clock())
             # A "successful" refresh that left us within the threshold must not loop at once.
@@ -556,8 +584,16 @@ class TokenMonitor:
         skip_restart: why not to restart Claude although the config was updated — the kit made no
         request because another process had just refreshed (and restarted Claude) already.
         The config update still runs: cheap, idempotent, and it makes sure this config has the token.
+        As an extension both are skipped, each line followed by why: the block keeps its shape.
         """
         self._emit("⚙️  Running: update_claude_config.sh")
+        if self.settings.extension:
+            self._emit("   ↳ Skipped: Claude Desktop runs this server as an extension and holds no copy of "
+                       "the token to update; the server reads it from its own state folder.")
+            self._emit("🚀 Running: restart_claude_app.sh")
+            self._emit("   ↳ Skipped: Claude Desktop has no stale token to reload, and restarting it would "
+                       "stop this server.")
+            return
         try:
             self._script("update_claude_config.sh", [])
         except _StepFailed as failure:
@@ -585,6 +621,8 @@ class TokenMonitor:
             self._token, self._expires_at = old_token, old_exp
             self._env_sig = self._stat_env()
         now = self._clock()
+        self.last_error = {"step": failure.step, "exit_code": failure.code,
+                           "message": failure.message or failure.detail}
         self._emit(f"⚠️  Token refresh failed at {failure.step}: {failure.detail}.")
         left = seconds_left(old_exp, now)
         if left is not None and left > 0:
@@ -605,18 +643,27 @@ class TokenMonitor:
         if self.failures >= self.settings.max_failures:
             self.auto_refresh_enabled = False
             self._emit("❌ CRITICAL: Max refresh failures reached. Auto-refresh disabled.")
-            self._emit("To recover, run: ./scripts/get_zoom_token.sh -f")
+            if self.settings.extension:  # no script to run by hand: the settings are the way back
+                self._emit("To recover, fix what zoom_token_status names in the extension's settings, then "
+                           "turn the extension off and on.")
+            else:
+                self._emit("To recover, run: ./scripts/get_zoom_token.sh -f")
         else:
             self._emit(f"🔁 Next attempt in {format_duration(self.settings.cooldown)} "
                        f"(failure {self.failures} of {self.settings.max_failures}).")
 
-    def _startup_failure(self, code: int) -> None:
-        """run.sh's get_zoom_token.sh just failed: that was this server's first attempt. Counting it
-        (and starting the cooldown) keeps the monitor from sending a second request at once — with
-        rejected credentials, two invalid_client requests back to back."""
-        meaning = GET_EXIT_MEANING.get(code)
-        self._emit(f"⚠️  Token refresh failed at get_zoom_token.sh (run.sh, at start): get_zoom_token.sh "
-                   f"exited with code {code}" + (f" — {meaning}" if meaning else "") + ".")
+    def _startup_failure(self, code: int | None, message: str | None = None,
+                         detail: str | None = None) -> None:
+        """run.sh's get_zoom_token.sh (or fetch_at_start's) just failed: that was this server's first
+        attempt. Counting it (and starting the cooldown) keeps the monitor from sending a second
+        request at once — with rejected credentials, two invalid_client requests back to back."""
+        meaning = GET_EXIT_MEANING.get(code) if code is not None else None
+        if not detail:
+            detail = f"get_zoom_token.sh exited with code {code}" + (f" — {meaning}" if meaning else "")
+        who = "at start" if self.settings.extension else "run.sh, at start"
+        self.last_error = {"step": f"get_zoom_token.sh ({who})", "exit_code": code,
+                           "message": message or detail}
+        self._emit(f"⚠️  Token refresh failed at get_zoom_token.sh ({who}): {detail}.")
         self._count_failure(self._clock())
 
     def _script(self, name: str, args: list[str]) -> str:
@@ -628,6 +675,8 @@ class TokenMonitor:
         env.pop("ZOOM_ACCESS_TOKEN", None)
         env.pop("ZOOM_TOKEN_EXPIRES_AT", None)
         argv = [str(self.scripts_dir / name), *args]
+        if not os.access(argv[0], os.X_OK) and os.path.isfile(argv[0]):
+            argv.insert(0, "bash")  # an unpacker that dropped the mode bits must not stop the refresh
         try:
             # A process group of its own: run_script kills all of it (curl too) on a timeout.
             res = self._run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",
@@ -641,12 +690,13 @@ class TokenMonitor:
         for line in (stdout + stderr).splitlines():
             log.debug("%s: %s", name, line)
         if res.returncode != 0:
-            for line in stderr.splitlines():  # the script's own reason (e.g. Zoom's), never a secret
-                if line.startswith("ERROR"):
-                    self._emit(f"   {line}")
+            errors = [line for line in stderr.splitlines() if line.startswith("ERROR")]
+            for line in errors:  # the script's own reason (e.g. Zoom's), never a secret
+                self._emit(f"   {line}")
             meaning = GET_EXIT_MEANING.get(res.returncode) if name == "get_zoom_token.sh" else None
             detail = f"{name} exited with code {res.returncode}" + (f" — {meaning}" if meaning else "")
-            raise _StepFailed(name, res.returncode, detail)
+            message = errors[0].removeprefix("ERROR:").strip() if errors else None
+            raise _StepFailed(name, res.returncode, detail, message)
         return stdout
 
     def _is_launched_by_claude(self) -> bool:
@@ -733,6 +783,7 @@ class TokenMonitor:
         valid = new is not None and left is not None and left > 0
         if valid and (self.failures or not self.auto_refresh_enabled):
             self.failures = 0
+            self.last_error = None
             self.auto_refresh_enabled = True
             self._retry_at = float("-inf")
             self._emit(f"✅ New token found in .env: {mask(old)} → {mask(new)}. "

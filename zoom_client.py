@@ -33,8 +33,9 @@ from zoom_scopes import S2S_SCOPES
 log = logging.getLogger("zoom_client")
 
 DEFAULT_BASE_URL = "https://api.zoom.us/v2"
-TOKEN_REJECTED = "Zoom rejected the access token; run ./scripts/get_zoom_token.sh -f"
-NO_TOKEN = "No Zoom access token is available; run ./scripts/get_zoom_token.sh -f"
+RECOVER = "run ./scripts/get_zoom_token.sh -f"  # what to do about a token Zoom will not take
+TOKEN_REJECTED = f"Zoom rejected the access token; {RECOVER}"
+NO_TOKEN = f"No Zoom access token is available; {RECOVER}"
 
 RATE_LIMIT_TRIES = 3  # at most this many tries of one request under 429
 RATE_LIMIT_BUDGET = 30.0  # seconds of Retry-After waiting per request, in all
@@ -135,6 +136,7 @@ class ZoomClient:
         rate_plan: str | None = DEFAULT_RATE_PLAN,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         pacer: Pacer | None = None,
+        recover: str = RECOVER,
     ):
         """`rate_plan`: the account's Zoom plan (pro, business_plus, ...; "none" or None: no pacing);
         `pacer` replaces the one built from it (tests pass one on a fake clock). `max_concurrency`:
@@ -152,6 +154,7 @@ class ZoomClient:
             raise ValueError(f"max_concurrency must be a whole number >= 1, got {max_concurrency!r}")
         self.max_concurrency = max_concurrency
         self._in_flight = threading.BoundedSemaphore(max_concurrency)
+        self._recover = recover  # the extension has no script to point at (bundle_mode.py)
         self._session: Any = None
         self._lock = threading.Lock()
 
@@ -352,7 +355,7 @@ class ZoomClient:
         if not token:
             token = self.tokens.handle_unauthorized("")
         if not token:
-            raise ZoomError(NO_TOKEN, 401, 124)
+            raise ZoomError(NO_TOKEN.replace(RECOVER, self._recover), 401, 124)
         return token
 
     def _backoff(self, attempt: int) -> float:
@@ -460,7 +463,7 @@ class ZoomClient:
                     if fresh and fresh != token:
                         token = fresh
                         continue
-                raise ZoomError(TOKEN_REJECTED, status, code)
+                raise ZoomError(TOKEN_REJECTED.replace(RECOVER, self._recover), status, code)
             if status == 429:
                 rate_tries += 1
                 wait = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())

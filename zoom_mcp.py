@@ -98,10 +98,15 @@ def main() -> int:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    import bundle_mode
     from token_monitor import SettingsError, TokenMonitor
 
+    extension = bundle_mode.active()
+    if extension:  # Claude Desktop started us from the MCP Bundle: no run.sh ran before us
+        state = bundle_mode.prepare(os.environ)
+        log.info("running as a Claude Desktop extension; token state in %s", state.parent)
     try:
-        monitor = TokenMonitor()
+        monitor = TokenMonitor(explain=bundle_mode.explain if extension else None)
     except SettingsError as exc:
         log.error("%s", exc)
         return 2
@@ -131,10 +136,14 @@ def main() -> int:
     if not 0 < jq_timeout <= 300:
         log.error("ZOOM_JQ_TIMEOUT=%s: expected seconds, more than 0 and at most 300", jq_timeout)
         return 2
-    client = ZoomClient(_setting("ZOOM_API_BASE_URL", file_values, ""), monitor, timeout=timeout, **pacing)
+    recover = {"recover": bundle_mode.RECOVER} if extension else {}
+    client = ZoomClient(_setting("ZOOM_API_BASE_URL", file_values, ""), monitor, timeout=timeout,
+                        **pacing, **recover)
     pool = jq_sandbox.JqPool(timeout=jq_timeout)
     server = create_server(client, monitor, log_level=level, jq_pool=pool,
                            transcripts=TranscriptCache(max_chars=int(cache_mb * 2**20)))
+    if extension:
+        monitor.fetch_at_start()  # run.sh's first token fetch (stdout captured: never on ours)
     monitor.start()
     code = 0
     try:
