@@ -53,11 +53,28 @@ SKIP_HIDES_BREAKAGE = [
 ]
 
 
+def without_comment(line: str) -> str:
+    """LINE up to a `#` that starts a word outside quotes (a shell comment)."""
+    quote, escaped = "", False
+    for i, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i]
+    return line
+
+
 def code_of(line: str, messages: bool = False) -> str:
     """LINE without its comment, and (MESSAGES) without "double-quoted" text that runs nothing:
     a skip or flunk message may name what it avoids. Code that runs later is single-quoted or
     a $(...) and stays."""
-    line = re.sub(r"(^|\s)#.*$", "", line)
+    line = without_comment(line)
     if messages:
         line = re.sub(r'"(\\.|[^"\\$`]|\$(?!\())*"', '""', line)
     return line
@@ -149,6 +166,7 @@ def test_a_negation_that_is_not_last_is_found_and_the_harmless_forms_are_not():
     in_function = 'helper() {\n  ! grep -q a \\\n    "$f"\n  echo done\n}\n'
     assert vacuous_negations(in_function) == ['line 2 in helper(): ! grep -q a \\ "$f"']
     fine = ('@test "y" {\n  ! grep -q a f || flunk "found"\n  run ! false\n  if ! true; then :; fi\n'
+            '  ! grep -qx "v  # not a comment" f || flunk "kept"\n'
             '  # ! a comment\n  ! grep -q b f\n}\nlock_held() { # one line\n  ! flock -n f true\n}\n')
     assert vacuous_negations(fine) == []
 
