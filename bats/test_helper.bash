@@ -15,6 +15,9 @@ ZOOM_PYTHON=$KIT_PYTHON # older name, kept for suites that use it (kit_setup spa
 export KIT_ORIG_PATH=${KIT_ORIG_PATH:-$PATH}
 REAL_CURL=$(PATH=$KIT_ORIG_PATH command -v curl)
 export REAL_CURL
+# The bash under test: the one the scripts' `#!/usr/bin/env bash` finds (3.2 under the
+# macOS-like runner). A test that sets its own PATH must keep finding this one.
+KIT_BASH=$(PATH=$KIT_ORIG_PATH command -v bash)
 
 # Credentials the simulator accepts; the secret is grepped for in argv and output.
 export ZOOMSIM_ACCOUNT_ID=bats-account
@@ -134,10 +137,11 @@ kit_setup() {
   export PATH=$STUB_BIN:$KIT_ORIG_PATH
 }
 
-# The smallest PATH that still has bash, curl and jq (as in Claude Desktop).
+# The smallest PATH (as in Claude Desktop: /usr/bin:/bin) that still finds the same bash,
+# date, curl and jq as the tests do: never a system bash in place of the bash under test.
 minimal_path() {
   local d p=/usr/bin:/bin t
-  for t in bash curl jq; do
+  for t in jq curl date bash; do
     d=$(PATH=$KIT_ORIG_PATH command -v "$t")
     d=${d%/*}
     case ":$p:" in *":$d:"*) ;; *) p=$d:$p ;; esac
@@ -186,6 +190,27 @@ sim_env_lines() {
 
 file_mode() { # portable: GNU stat, then BSD stat
   stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1"
+}
+
+# new_session CMD...: CMD in a session and process group of its own, so that kill -- -PID
+# reaches it and all its children. setsid(1) is Linux-only; Python's os.setsid is everywhere.
+new_session() {
+  "$KIT_PYTHON" -c 'import os, sys; os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
+# bounded SECONDS CMD...: CMD's exit status, or 124 (and CMD killed) if it still runs after
+# SECONDS. A bound on a hang, never a speed check: make it generous. `run bounded 30 cmd`.
+bounded() {
+  local seconds=$1 pid rc=0
+  shift
+  "$@" 3>&- &
+  pid=$!
+  if ! wait_until "$seconds" '! kill -0 "$pid" 2>/dev/null'; then
+    kill -9 "$pid" 2>/dev/null || :
+    return 124
+  fi
+  wait "$pid" || rc=$?
+  return "$rc"
 }
 
 # Poll CONDITION (shell code) every 50 ms for at most SECONDS; fail on timeout.

@@ -59,6 +59,8 @@ RUNNING_GET = "📝 Running: get_zoom_token.sh"
 FETCHED = "📋 Token fetched successfully"
 FAILED = "⚠️  Token refresh failed at "
 COMPLETE = "✅ Token refresh complete! New token is now active."
+STATUS = "🔑 Token Status: "
+FRESH_STATUS = STATUS + "✅ "  # more than 15 minutes left: only an hour-long token, here
 RULE = "━" * 60
 
 
@@ -88,6 +90,8 @@ class Monitor:
         self.changed_by_failure: list[str] = []
         self.tracebacks: list[str] = []
         self.in_block = False
+        self.completed_status = ""  # the status line of the token the last complete refresh loaded
+        self._after_complete = False
         self._block_start: tuple[bytes, bytes] | None = None
         self._cond = threading.Condition()
         self._copy = open(copy, "w", encoding="utf-8")  # noqa: SIM115 - closed when the pipe ends
@@ -122,6 +126,10 @@ class Monitor:
                 self.changed_by_failure.append(f"failure #{self.failures} changed {which}")
         elif line == COMPLETE:
             self.completes += 1
+            self._after_complete = True
+        elif line.startswith(STATUS) and self._after_complete:
+            self.completed_status = line
+            self._after_complete = False
         elif line == RULE and self.in_block:
             # the closing rule of a block (the opening one comes before RUNNING_GET)
             self.in_block = False
@@ -349,11 +357,14 @@ async def soak(tmp: Path, seconds: float) -> None:
             end = proc_sample(pid)
             sampler.stop()
             # Quiesce: the next refresh fetches an hour-long token, after which none is due, so the
-            # counts below cannot move while the server shuts down.
+            # counts below cannot move while the server shuts down. Wait for the refresh that loaded
+            # that token (the monitor's status line after it says ✅), not merely for the next one to
+            # complete: a refresh whose token request was answered before the TTL changed completes
+            # after it with one more 303 s token, and the server would rightly say 'expiring'.
             sim.set_token_ttl(3600)
-            done = monitor.completes
-            assert monitor.wait(lambda: monitor.completes > done and not monitor.in_block, 30), \
-                "no final refresh"
+            assert monitor.wait(
+                lambda: monitor.completed_status.startswith(FRESH_STATUS) and not monitor.in_block, 30), \
+                f"no refresh to an hour-long token; the last one loaded: {monitor.completed_status!r}"
             final_status = await client.call_tool("zoom_token_status", {})
         watcher.stop()
         watcher.check_once()
