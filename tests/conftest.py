@@ -6,6 +6,10 @@
 - ``env_file``: a .env (mode 0600) holding the simulator's credentials, ZOOM_OAUTH_URL and
   ZOOM_API_BASE_URL, with no token yet; returns its path.
 - ``project_root``: the repository root (a pathlib.Path).
+
+Zoom's OpenAPI files (for the contract tests) are found without being named: ZOOM_OPENAPI_DIR
+defaults to ../shared/zoom-openapi beside the checkout when that folder holds them, and a run that
+found none says so at the end of its summary.
 """
 
 from __future__ import annotations
@@ -22,6 +26,27 @@ if str(ROOT) not in sys.path:
 
 from zoomsim import ZoomSimulator  # noqa: E402 - needs the path above
 from zoomsim.control import SimProcess  # noqa: E402
+
+SPEC_FILES = ("Meetings.json", "Users.json")
+SHARED_SPEC_DIR = ROOT.parent / "shared" / "zoom-openapi"
+
+
+def _holds_spec(folder: str | os.PathLike) -> bool:
+    return all((Path(folder) / name).is_file() for name in SPEC_FILES)
+
+
+def pytest_configure(config):
+    # In os.environ, not a fixture: the generator the rate-limit tests start inherits it too.
+    if not os.environ.get("ZOOM_OPENAPI_DIR") and _holds_spec(SHARED_SPEC_DIR):
+        os.environ["ZOOM_OPENAPI_DIR"] = str(SHARED_SPEC_DIR)
+
+
+def pytest_terminal_summary(terminalreporter):
+    folder = os.environ.get("ZOOM_OPENAPI_DIR")
+    if not (folder and _holds_spec(folder)):
+        terminalreporter.write_line(
+            f"NOTE: Zoom's OpenAPI files not found (ZOOM_OPENAPI_DIR={folder or 'unset'}, nor in "
+            f"{SHARED_SPEC_DIR}): the contract tests were skipped", yellow=True)
 
 
 @pytest.fixture(scope="session")

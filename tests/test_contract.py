@@ -7,8 +7,9 @@ few operations list it), JSON bodies validate against the spec's response schema
 ``nullable`` is honoured) and carry no field the schema does not know, and error bodies have Zoom's
 {"code", "message"} shape.
 
-The spec is not part of the repository: set ZOOM_OPENAPI_DIR to the folder holding Meetings.json and
-Users.json (.ci/run points it at ../shared/zoom-openapi). Without it every test here is skipped, saying so.
+The spec is not part of the repository: ZOOM_OPENAPI_DIR names the folder holding Meetings.json and
+Users.json; unset, it defaults to ../shared/zoom-openapi beside the checkout (tests/conftest.py).
+Without either every test here is skipped, saying so, and the run's summary ends with a note.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ def _spec_dir() -> Path | None:
         return None
     path = Path(folder)
     return path if all((path / name).is_file() for name in SPEC_FILES) else None
+
+
+def test_the_shared_spec_is_used_without_being_named():
+    from tests.conftest import SHARED_SPEC_DIR, _holds_spec
+
+    if not _holds_spec(SHARED_SPEC_DIR):
+        pytest.skip(f"no Zoom OpenAPI files in {SHARED_SPEC_DIR}")
+    assert _spec_dir() is not None, "the spec beside the checkout was not picked up"
 
 
 def _normalise(template: str) -> str:
