@@ -442,10 +442,10 @@ def test_demo_reads_the_simulators_first_line_with_a_deadline(monkeypatch):
     monkeypatch.setattr(demo.subprocess, "Popen", Recording)
     silent = [sys.executable, "-c", "import threading; threading.Event().wait()"]
     env = dict(os.environ)
-    t0 = time.monotonic()
+    # A demo that ignored the deadline would hang here until the test's own time limit.
     with pytest.raises(RuntimeError, match="did not say it was listening within 1s"):
         demo.start_simulator(330, env, threading.Event(), argv=silent, timeout=1)
-    assert time.monotonic() - t0 < 10 and started[0].poll() is not None  # and it was stopped
+    assert started[0].poll() is not None  # and it was stopped
     stop = threading.Event()
     stop.set()  # Ctrl-C while the simulator starts
     assert demo.start_simulator(330, env, stop, argv=silent, timeout=60) is None

@@ -476,24 +476,15 @@ async def test_bad_input_is_a_tool_error_and_makes_no_request(server, tool, args
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("expr", ["def f: f; f", "repeat(1)", "last(range(1e12))", "[range(1e9)]"])
-async def test_a_filter_that_never_ends_is_a_tool_error_and_the_server_stays_responsive(server, expr):
-    results: dict[str, object] = {}
-    quick: list[float] = []
-
-    async def spin():
-        results["spin"] = await server.call("zoom_get_user", {"jq": expr})
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(spin)
-        await anyio.sleep(0.3)  # the filter is running now
-        for _ in range(3):
-            started = time.monotonic()
-            assert not (await server.call("zoom_token_status")).is_error
-            quick.append(time.monotonic() - started)
-    spun = results["spin"]
+async def test_a_filter_that_never_ends_is_a_tool_error_and_the_server_carries_on(server, expr):
+    # That other calls are answered *while* a filter spins is proven by ordering in
+    # busy_and_idle_workers below (and in process in test_validation.py), on a server whose time
+    # limit no load can reach: here the limit is 2 s, which a busy machine could use up.
+    spun = await server.call("zoom_get_user", {"jq": expr})
     assert spun.is_error
     assert re.search(r"jq filter (took longer than 2 s|produced more than \d+ results)", text_of(spun))
-    assert max(quick) < 0.5, quick  # the GIL is not held by a runaway filter
+    after = await server.call("zoom_get_user", {"jq": ".id"})
+    assert not after.is_error, text_of(after)
 
 
 @pytest.mark.anyio
@@ -531,7 +522,8 @@ async def test_rate_limit_is_retried_after_both_retry_after_forms(server):
         assert not result.is_error, text_of(result)
         statuses = [r["status"] for r in server.api_requests()]
         assert statuses == [429, 200], form
-        assert time.monotonic() - started >= 0.5  # it did wait for Retry-After
+        # A lower bound, which load cannot break; test_zoom_client.py checks the exact wait.
+        assert time.monotonic() - started >= 0.5  # hygiene: lower bound
 
 
 @pytest.mark.anyio
@@ -568,8 +560,6 @@ async def test_persistent_server_error_is_a_clear_tool_error(server):
 
 @pytest.mark.anyio
 async def test_revoked_token_recovers_through_exactly_one_token_request(server):
-    if not (ROOT / "scripts" / "get_zoom_token.sh").exists():
-        pytest.skip("scripts/get_zoom_token.sh (the token kit) is not there yet")
     server.sim.revoke_all()
     server.sim.clear_requests()
     before = server.sim.stats()
@@ -589,8 +579,6 @@ async def test_revoked_token_recovers_through_exactly_one_token_request(server):
 
 @pytest.mark.anyio
 async def test_eight_concurrent_calls_after_a_revoke_share_one_refresh(server):
-    if not (ROOT / "scripts" / "get_zoom_token.sh").exists():
-        pytest.skip("scripts/get_zoom_token.sh (the token kit) is not there yet")
     server.sim.revoke_all()
     before = server.sim.stats()
     results = []
@@ -709,12 +697,23 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (user + system), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class RawStdio:
     """JSON-RPC over the server's pipes by hand: the SDK client kills the whole process tree when it
-    leaves, which would hide whether the server cleans up after itself."""
+    leaves, which would hide whether the server cleans up after itself. Answers are kept by id, so
+    a test can tell which arrived before which."""
 
     def __init__(self, proc: subprocess.Popen):
         self.proc, self.next_id = proc, 1
+        self.answers: dict[int, dict] = {}
 
     def send(self, method: str, params: dict | None = None, notify: bool = False) -> int:
         message = {"jsonrpc": "2.0", "method": method, **({"params": params} if params else {})}
@@ -725,16 +724,17 @@ class RawStdio:
         self.proc.stdin.flush()
         return message.get("id", 0)
 
-    def receive(self, want_id: int, timeout: float = 20) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def receive(self, want_id: int, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout  # bounds a hang only
+        while want_id not in self.answers:
+            assert time.monotonic() < deadline, f"no answer to {want_id}"
             if select.select([self.proc.stdout], [], [], 0.2)[0]:
                 line = self.proc.stdout.readline()
                 assert line, "the server closed stdout"
                 message = json.loads(line)
-                if message.get("id") == want_id:
-                    return message
-        raise AssertionError(f"no answer to {want_id}")
+                if "id" in message:
+                    self.answers[message["id"]] = message
+        return self.answers[want_id]
 
     def call(self, name: str, args: dict) -> int:
         return self.send("tools/call", {"name": name, "arguments": args})
@@ -754,14 +754,27 @@ def start_stdio(sim, tmp_path, jq_timeout: str) -> tuple[subprocess.Popen, RawSt
     return proc, rpc
 
 
+# CPU time a worker spends starting and compiling is a few hundredths of a second (more under
+# coverage); one that has used this much is evaluating the filter that never ends.
+SPINNING_CPU_SECONDS = 0.5
+
+
 def busy_and_idle_workers(proc: subprocess.Popen, rpc: RawStdio) -> set[int]:
-    """Leave one worker busy (a filter that never ends) and one idle (a filter that ran meanwhile)."""
-    rpc.call("zoom_get_user", {"jq": "last(range(1e12))"})
-    time.sleep(0.3)  # the filter is spinning now
+    """Leave one worker busy (a filter that never ends) and one idle (a filter that ran meanwhile).
+
+    Also the proof that a spinning filter does not block the server: the second call is answered
+    while the first is still unanswered and its worker still spinning (ordering, not timing)."""
+    spin = rpc.call("zoom_get_user", {"jq": "last(range(1e12))"})
+    deadline = time.monotonic() + 60  # bounds a hang only
+    while not any(cpu_seconds(pid) >= SPINNING_CPU_SECONDS for pid in children(proc.pid)):
+        assert time.monotonic() < deadline, "the filter never spun"
+        time.sleep(0.05)  # polling the worker's CPU time
+    (busy,) = [pid for pid in children(proc.pid) if cpu_seconds(pid) >= SPINNING_CPU_SECONDS]
     answer = rpc.receive(rpc.call("zoom_get_user", {"jq": ".id"}))
     assert not answer["result"].get("isError"), answer
+    assert spin not in rpc.answers and alive(busy), "the quick call waited for the spinning filter"
     workers = children(proc.pid)
-    assert len(workers) == 2, workers
+    assert len(workers) == 2 and busy in workers, workers
     for pid in workers:
         assert b"jq_sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes()
     return workers
@@ -772,8 +785,9 @@ def busy_and_idle_workers(proc: subprocess.Popen, rpc: RawStdio) -> set[int]:
 def test_no_jq_worker_outlives_the_stdio_server(tmp_path, how):
     # A long time limit unless the server is SIGKILLed: then the workers end because the server ended
     # them, not by their own alarm. Under SIGKILL nothing runs in the server: the idle worker ends at
-    # the EOF of its stdin, the busy one at its alarm (time limit + 1 s).
-    jq_timeout = "3" if how == "SIGKILL" else "60"
+    # the EOF of its stdin, the busy one at its alarm (time limit + 1 s). Its 8 s must outlast what
+    # busy_and_idle_workers does while the filter spins, however loaded the machine.
+    jq_timeout = "8" if how == "SIGKILL" else "60"
     with ZoomSimulator(host="127.0.0.1", port=0) as sim:
         proc, rpc = start_stdio(sim, tmp_path, jq_timeout)
         try:
@@ -783,9 +797,11 @@ def test_no_jq_worker_outlives_the_stdio_server(tmp_path, how):
             else:
                 proc.send_signal(getattr(signal, how))
             proc.wait(timeout=10)
-            deadline = time.monotonic() + (6 if how == "SIGKILL" else 3)
+            # SIGKILL: the alarm ends the busy worker within 9 s of its start; otherwise the server
+            # ends both at once, long before the 60 s time limit. The deadline bounds a hang only.
+            deadline = time.monotonic() + (30 if how == "SIGKILL" else 20)
             while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-                time.sleep(0.05)
+                time.sleep(0.05)  # polling the workers' state
             assert not [pid for pid in workers if alive(pid)], "a jq worker outlived the server"
         finally:
             with contextlib.suppress(ProcessLookupError):
@@ -834,13 +850,17 @@ def test_no_jq_worker_outlives_the_http_server(tmp_path):
             assert call(".id", 10).status_code == 200
             with contextlib.suppress(requests.RequestException):
                 call("last(range(1e12))", 0.5)  # leave it spinning (the read times out)
+            deadline = time.monotonic() + 30  # bounds a hang only
+            while not any(cpu_seconds(pid) >= SPINNING_CPU_SECONDS for pid in children(proc.pid)):
+                assert time.monotonic() < deadline, "the filter never spun"
+                time.sleep(0.05)  # polling the worker's CPU time
             workers = children(proc.pid)
-            assert len(workers) >= 1
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=15)
-            deadline = time.monotonic() + 3
+            # The server ends them, long before their 60 s time limit; the deadline bounds a hang.
+            deadline = time.monotonic() + 20
             while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-                time.sleep(0.05)
+                time.sleep(0.05)  # polling the workers' state
             assert not [pid for pid in workers if alive(pid)], "a jq worker outlived the server"
             # stdout stayed empty all along, even with the access log on (DEBUG): it went to stderr.
             assert proc.stdout.read() == b""

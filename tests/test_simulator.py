@@ -75,7 +75,9 @@ def token(sim):
 # ---- token endpoint -------------------------------------------------------------------------------
 @pytest.mark.parametrize("via", ["query", "form"])
 def test_token_endpoint_issues_zoom_shaped_jwt(sim, via):
+    before = int(time.time())
     resp = fetch_token(sim, via=via)
+    after = time.time()
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "bearer"
@@ -89,7 +91,7 @@ def test_token_endpoint_issues_zoom_shaped_jwt(sim, via):
     assert payload["iss"] == f"zm:cid:{sim.client_id}"
     assert payload["aid"] == sim.account_id
     assert payload["exp"] - payload["iat"] == 3600
-    assert abs(payload["iat"] - time.time()) < 5
+    assert before <= payload["iat"] <= after  # issued during the request (whole seconds)
     assert len(tok.split(".")[2]) > 40  # an HS512 signature part
     assert api(sim, "/users/me", tok).status_code == 200
 
@@ -233,15 +235,17 @@ def test_fault_error_rejects_non_5xx(sim):
 
 def test_fault_slow_delays_the_answer(sim, token):
     sim.add_fault("api", "slow", delay=0.6, count=2)
+    # Lower bounds only, which load cannot break (it only lengthens a wait): the simulator holds
+    # the answer 0.6 s, longer than the client's 0.2 s read timeout.
     with pytest.raises(requests.ReadTimeout):
         requests.get(sim.api_url + "/users/me", headers={"Authorization": f"Bearer {token}"}, timeout=0.2)
     started = time.monotonic()
     resp = api(sim, "/users/me", token)
     assert resp.status_code == 200 and resp.json()["email"]
-    assert time.monotonic() - started >= 0.6
-    started = time.monotonic()
+    assert time.monotonic() - started >= 0.6  # hygiene: lower bound
     assert api(sim, "/users/me", token).status_code == 200
-    assert time.monotonic() - started < 0.5  # count exhausted: fast again
+    # The count is used up: the log says which answers the fault held back, not a stopwatch.
+    assert [r["fault"] for r in sim.requests(route="api")] == ["slow", "slow", None]
 
 
 def test_fault_malformed_json(sim, token):
@@ -526,18 +530,45 @@ def test_meeting_summary_webinars_and_report(sim, token):
     assert report["total_records"] >= 3 and all(r["participants_count"] >= 2 for r in report["meetings"])
 
 
-def test_keep_alive_requests_are_fast(sim, token):
-    """Guards the Nagle trap: ~40 ms per keep-alive request if headers and body went out separately."""
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    session.get(sim.api_url + "/users/me")
-    timings = []
-    for _ in range(50):
-        started = time.perf_counter()
-        session.post(sim.api_url + "/users/me/meetings", json={"topic": "x"})
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    assert timings[len(timings) // 2] < 0.02
+def test_keep_alive_answers_dodge_the_nagle_trap(sim, token, monkeypatch):
+    """A keep-alive client waits ~40 ms per request when headers and body go out in separate writes
+    (Nagle vs delayed ACK). What prevents it is checked directly, not timed (bench/ times it): each
+    connection has TCP_NODELAY, and each answer, head and body, goes out in one write."""
+    from zoomsim import server as simserver
+
+    connections: list[tuple[int, list[bytes]]] = []  # (TCP_NODELAY, what each write sent)
+    setup = simserver._Handler.setup
+
+    class Writes:
+        def __init__(self, real, sent):
+            self.real, self.sent = real, sent
+
+        def write(self, data):
+            self.sent.append(bytes(data))
+            return self.real.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    def counting_setup(handler):
+        setup(handler)
+        sent: list[bytes] = []
+        connections.append((handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), sent))
+        handler.wfile = Writes(handler.wfile, sent)
+
+    monkeypatch.setattr(simserver._Handler, "setup", counting_setup)
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {token}"
+        assert session.get(sim.api_url + "/users/me").status_code == 200
+        for _ in range(5):
+            assert session.post(sim.api_url + "/users/me/meetings", json={"topic": "x"}).status_code == 201
+    ((nodelay, sent),) = connections  # one connection, kept alive
+    assert nodelay
+    assert len(sent) == 6
+    for answer in sent:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+        assert head.startswith(b"HTTP/1.1 2") and length > 0 and len(body) == length
 
 
 # ---- recurrence, local start times, occurrences -----------------------------------------------------

@@ -329,12 +329,24 @@ async def soak(tmp: Path, seconds: float) -> None:
             injector_thread.start()
             started = time.monotonic()
             deadline = started + seconds
+            # The soak runs for its time AND until it has done enough to judge: a loaded machine
+            # gets there later rather than failing a quota. This bound only stops a hang.
+            give_up = deadline + 4 * seconds + 120
             warm_until = started + max(3.0, min(30.0, seconds * 0.15))
             baseline: dict = {}
 
+            def enough() -> bool:
+                """The quotas the assertions below rely on: calls, refreshes good and failed, file
+                reads, and (in a soak of a minute or more) a failed refresh under every fault mode."""
+                failed = {s.mode for s in injector.spells if s.failures}
+                return (sum(calls.values()) >= seconds * 5
+                        and monitor.successes >= max(2, int(seconds / 10)) and monitor.failures >= 1
+                        and bool(failed) and watcher.reads > seconds * 10
+                        and (seconds < 60 or failed == {m for m, _ in FAULT_MODES}))
+
             async def loop(n: int) -> None:
                 i = n
-                while time.monotonic() < deadline:
+                while (time.monotonic() < deadline or not enough()) and time.monotonic() < give_up:
                     name, args = plan[i % len(plan)]
                     i += 1
                     t0 = time.perf_counter()
@@ -350,6 +362,8 @@ async def soak(tmp: Path, seconds: float) -> None:
                 async with anyio.create_task_group() as tg:
                     for n in range(CLIENT_LOOPS):
                         tg.start_soon(loop, n)
+                ran = time.monotonic() - started
+                reached = enough()
             finally:
                 injector.stop_event.set()
                 injector_thread.join(15)
@@ -386,7 +400,7 @@ async def soak(tmp: Path, seconds: float) -> None:
     rss_peak = max(s["rss_kb"] for s in sampler.samples)
     spells = Counter(s.mode for s in injector.spells)
     failed_spells = Counter(s.mode for s in injector.spells if s.failures)
-    say(f"📞 tool calls: {total} ({total / seconds:.0f}/s; " +
+    say(f"📞 tool calls: {total} in {ran:.0f} s ({total / ran:.0f}/s; " +
         ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + f"), errors {len(errors)}; "
         f"latency median {latencies[len(latencies) // 2] * 1000:.1f} ms, "
         f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f} ms, max {latencies[-1] * 1000:.0f} ms")
@@ -405,7 +419,8 @@ async def soak(tmp: Path, seconds: float) -> None:
 
     # ---------------------------------------------------------------- the assertions
     assert errors == [], errors[:10]
-    assert total >= seconds * 5, f"only {total} calls in {seconds} s"
+    assert reached, f"the soak had not done enough to judge after {ran:.0f} s (a hang?)"
+    assert total >= seconds * 5, f"only {total} calls in {ran:.0f} s"
     assert monitor.tracebacks == [], monitor.tracebacks[:5]
     # refreshes happened, and failed ones too
     assert monitor.successes >= max(2, int(seconds / 10)), monitor.successes

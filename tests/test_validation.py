@@ -274,7 +274,12 @@ async def test_zoom_errors_become_tool_errors_with_their_text():
     error = ZoomError("Not found: meeting 5 (Zoom code 3001: Meeting does not exist: 5.)")
     client = RecordingClient(error=error)
     result = await call(client, "zoom_get_meeting", {"meeting_id": 5})
-    assert result.is_error and "3001" in result.content[0].text and "meeting 5" in result.content[0].text
+    # The whole of Zoom's text reaches the model, after the SDK's one-line prefix, nothing else; and
+    # "meeting 5" in it is the tool's own naming, which the client puts into its messages.
+    assert result.is_error
+    assert result.content[0].text == f"Error executing tool zoom_get_meeting: {error}"
+    ((method, api_path, kw),) = client.calls
+    assert (method, api_path, kw["what"]) == ("GET", "/meetings/5", "meeting 5")
 
 
 @pytest.mark.anyio
@@ -366,10 +371,10 @@ def test_jq_filters_are_compiled_once_for_checking():
 
 @pytest.mark.parametrize("expr", ["def f: f; f", "repeat(1) | empty", "last(range(1e12))", "[range(1e9)]"])
 def test_a_filter_that_never_ends_is_stopped_at_the_time_limit(pool, expr):
-    started = time.monotonic()
+    # The error names the limit it hit; how soon after the limit it comes is bench/'s business
+    # (a pool that ignored the limit would hang here until pytest's own time limit).
     with pytest.raises(ToolError, match=r"jq filter took longer than 1 s"):
         jq(pool, {"a": 1}, expr)
-    assert time.monotonic() - started < 3
     assert jq(pool, {"a": 1}, ".a").structured_content == {"result": 1}  # a fresh worker took over
 
 
