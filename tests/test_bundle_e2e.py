@@ -172,7 +172,12 @@ async def test_unpacked_bundle_runs_like_claude_desktop_runs_it(bundle_file, tmp
             assert not status.is_error and status.structured_content["state"] in ("expiring", "critical")
             assert "problem" not in status.structured_content
             # A tool that imports late (vtt) and one that downloads with the token.
+            # A named range (the seeded meetings lie within 25 days): the default one would take the
+            # one-month or the multi-month path by today's date.
+            now = time.time()
             recs = await client.call_tool("zoom_list_recordings", {
+                "from": time.strftime("%Y-%m-%d", time.gmtime(now - 25 * 86400)),
+                "to": time.strftime("%Y-%m-%d", time.gmtime(now)),
                 "jq": '[.meetings[] | select(any(.recording_files[]; .file_type == "TRANSCRIPT")) | .uuid]'})
             uuid = next(u for u in recs.structured_content["result"] if "/" not in u)
             transcript = await client.call_tool("zoom_get_meeting_transcript", {"meeting_id": uuid})

@@ -25,6 +25,7 @@ import pytest
 import requests
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+from zoomsim import ZoomSimulator
 from zoomsim.server import ROUTE_SCOPES, ROUTES
 
 SPEC_FILES = ("Meetings.json", "Users.json")
@@ -33,6 +34,17 @@ SPEC_FILES = ("Meetings.json", "Users.json")
 # GET /users/{userId}/recordings lists no 400, yet its own `from` description says "the maximum range
 # can be a month" and page_size has "maximum: 300": the API rejects both with a 400 (code 300).
 EXTRA_STATUSES = {("GET", "/users/{}/recordings"): {400}}
+
+
+# The simulator's "now", pinned: the scenarios name date ranges from its today. 1 March (after a
+# February of 28 days) is the day a range of "29 days back" runs longer than a month.
+PINNED_NOW = 1_772_366_400.0  # 2026-03-01 12:00:00 UTC
+
+
+@pytest.fixture
+def sim():
+    with ZoomSimulator(host="127.0.0.1", port=0, clock=lambda: PINNED_NOW) as simulator:
+        yield simulator
 
 
 def _spec_dir() -> Path | None:
@@ -147,8 +159,8 @@ def _enc(uuid: str) -> str:
 
 def scenarios(driver: Driver) -> list[tuple[str, str, str, dict | None, dict | None]]:
     """(method, route template, path, query params, JSON body) for every route, successes and errors."""
-    today = dt.datetime.now(dt.timezone.utc).date()
-    month_ago = (today - dt.timedelta(days=29)).isoformat()
+    today = dt.datetime.fromtimestamp(driver.sim.clock(), dt.timezone.utc).date()
+    month_ago = (today - dt.timedelta(days=28)).isoformat()  # within a month from any day
     me = driver.get_json("/users/me")
     meetings = driver.get_json("/users/me/meetings")["meetings"]
     recurring = next(m for m in meetings if m["type"] == 8)

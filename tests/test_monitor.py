@@ -759,6 +759,26 @@ def test_clamp_after_a_fetch_uses_the_jwt_lifetime_not_the_time_left(setup):
     assert not any("ZOOM_AUTO_REFRESH_THRESHOLD" in line for line in lines(out))
 
 
+def test_a_refresh_that_leaves_the_token_within_the_threshold_waits_a_cooldown(setup):
+    """A good refresh whose token still has less than the threshold left (issued a while ago, as
+    one another process fetched) must not refresh again at once, and again, in a loop: the next
+    attempt waits for the cooldown, then happens."""
+    clock, _env, kit, _out, make = setup
+    kit.token = lambda now, n: jwt(now + kit.ttl, now - 3400, f"new{n}")  # lived 3600 s, 200 s left
+    kit.ttl = 200
+    m = make(Settings(threshold=300, cooldown=30))
+    clock.t = T0 + 700
+    wake = m.run_once()
+    assert kit.names().count("get_zoom_token.sh") == 1 and m.threshold == 300
+    assert wake == T0 + 730  # not now: that would be a refresh loop
+    clock.t = T0 + 729.9
+    m.run_once()
+    assert kit.names().count("get_zoom_token.sh") == 1
+    clock.t = T0 + 730
+    m.run_once()
+    assert kit.names().count("get_zoom_token.sh") == 2
+
+
 def test_clamp_warning_comes_after_the_block(setup):
     clock, env_file, kit, out, make = setup
     env_file.write_text("ZOOM_ACCESS_TOKEN=opaque-token-without-claims\n")  # lifetime unknown

@@ -117,6 +117,15 @@ async def server(tmp_path_factory):
             yield srv
 
 
+def recent() -> dict[str, str]:
+    """The last 25 days, named: the simulator's seeded meetings lie within them. A range left to the
+    server's default (the last 30 days) would take the one-month or the multi-month path by
+    today's date; tests/test_date_ranges.py runs both on pinned days."""
+    now = time.time()
+    return {"from": time.strftime("%Y-%m-%d", time.gmtime(now - 25 * 86400)),
+            "to": time.strftime("%Y-%m-%d", time.gmtime(now))}
+
+
 def text_of(result) -> str:
     return result.content[0].text
 
@@ -282,23 +291,22 @@ async def test_jq_filter_returns_only_what_it_selects(server):
 @pytest.mark.anyio
 async def test_every_jq_example_works_on_its_own_tools_result(server):
     tools = {t.name: t for t in (await server.client.list_tools()).tools}
-    recs = await server.call("zoom_list_recordings", {"jq": "[.meetings[] | {id, uuid}]"})
+    recs = await server.call("zoom_list_recordings", {**recent(), "jq": "[.meetings[] | {id, uuid}]"})
     rec = next(r for r in recs.structured_content["result"] if "/" not in r["uuid"])
     meetings = await server.call("zoom_list_meetings", {"page_size": 1, "jq": ".meetings[0].id"})
     webinars = await server.call("zoom_list_webinars", {"jq": ".webinars[0].id"})
-    today = time.strftime("%Y-%m-%d", time.gmtime())
-    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 25 * 86400))
     # An instance the simulator holds an AI Companion summary for (not every recorded one has).
     summarised = next(uuid for uuid, inst in server.sim.account.past.items() if inst["summary"])
     args = {
-        "zoom_search_transcripts": {"query": "release"},
+        "zoom_search_transcripts": {"query": "release", **recent()},
         "zoom_get_meeting": {"meeting_id": meetings.structured_content["result"]},
         "zoom_list_past_meeting_participants": {"meeting_id": rec["uuid"]},
         "zoom_get_meeting_recordings": {"meeting_id": rec["uuid"]},
         "zoom_get_meeting_transcript": {"meeting_id": rec["uuid"]},
         "zoom_get_meeting_summary": {"meeting_id": summarised},
         "zoom_get_webinar": {"webinar_id": webinars.structured_content["result"]},
-        "zoom_report_meetings": {"from": start, "to": today},
+        "zoom_report_meetings": recent(),
+        "zoom_list_recordings": recent(),
     }
     for name, tool in tools.items():
         if name in WRITE_TOOLS:
@@ -311,7 +319,7 @@ async def test_every_jq_example_works_on_its_own_tools_result(server):
 
 @pytest.mark.anyio
 async def test_transcript_is_clean_text_from_the_simulators_vtt(server):
-    recs = await server.call("zoom_list_recordings", {
+    recs = await server.call("zoom_list_recordings", {**recent(),
         "jq": '[.meetings[] | select(any(.recording_files[]; .file_type == "TRANSCRIPT")) | .uuid]'})
     uuids = [u for u in recs.structured_content["result"] if "/" not in u]
     assert uuids, text_of(recs)
@@ -330,7 +338,7 @@ async def test_transcript_is_clean_text_from_the_simulators_vtt(server):
 
 @pytest.mark.anyio
 async def test_awkward_uuids_are_double_encoded(server):
-    recs = await server.call("zoom_list_recordings", {"jq": "[.meetings[].uuid]"})
+    recs = await server.call("zoom_list_recordings", {**recent(), "jq": "[.meetings[].uuid]"})
     awkward = [u for u in recs.structured_content["result"] if u.startswith("/") or "//" in u]
     assert awkward
     # A Zoom UUID is 16 bytes in base64: 22 characters and "==" (issue 5).
@@ -347,7 +355,7 @@ async def test_awkward_uuids_are_double_encoded(server):
 
 @pytest.mark.anyio
 async def test_summary_report_webinars(server):
-    recs = await server.call("zoom_list_recordings", {"jq": "[.meetings[].id] | unique"})
+    recs = await server.call("zoom_list_recordings", {**recent(), "jq": "[.meetings[].id] | unique"})
     found = []
     for mid in recs.structured_content["result"]:  # a numeric id means the latest instance
         r = await server.call("zoom_get_meeting_summary", {"meeting_id": mid, "jq": ".summary_overview"})
@@ -358,9 +366,7 @@ async def test_summary_report_webinars(server):
     wid = webinars.structured_content["result"][0]
     webinar = await server.call("zoom_get_webinar", {"webinar_id": wid, "jq": ".id"})
     assert webinar.structured_content == {"result": wid}
-    today = time.strftime("%Y-%m-%d", time.gmtime())
-    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 25 * 86400))
-    report = await server.call("zoom_report_meetings", {"from": start, "to": today})
+    report = await server.call("zoom_report_meetings", recent())
     assert not report.is_error, text_of(report)
     assert "meetings" in report.structured_content
 

@@ -388,8 +388,8 @@ def test_meetings_list_types_and_create_update_delete(sim, token):
     listed = api(sim, "/users/me/meetings", token).json()["meetings"]
     assert {2, 3, 8} <= {m["type"] for m in listed}
     previous = api(sim, "/users/me/meetings", token, params={"type": "previous_meetings"}).json()
-    assert previous["meetings"] and all(m["start_time"] < dt.datetime.now(dt.timezone.utc).isoformat()
-                                        for m in previous["meetings"])
+    now = dt.datetime.fromtimestamp(sim.clock(), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert previous["meetings"] and all(m["start_time"] < now for m in previous["meetings"])
     resp = api(sim, "/users/me/meetings", token, method="POST",
                json={"topic": "Planning", "type": 2, "start_time": "2030-01-02T15:00:00Z", "duration": 45})
     assert resp.status_code == 201
@@ -457,21 +457,30 @@ def test_seed_control_endpoint(sim, token):
                          timeout=5).status_code == 404
 
 
+def sim_today(sim) -> dt.date:
+    return dt.datetime.fromtimestamp(sim.clock(), dt.timezone.utc).date()
+
+
+def within_a_month(sim) -> dict:
+    """The last 28 days up to the simulator's today: within Zoom's one month from any day (30 days
+    back is not from 2 to 30 March, when it starts in February)."""
+    today = sim_today(sim)
+    return {"from": (today - dt.timedelta(days=28)).isoformat(), "to": today.isoformat()}
+
+
 def _recording_files(sim, tok):
-    today = dt.datetime.now(dt.timezone.utc).date()
-    params = {"from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()}
+    params = within_a_month(sim)
     meetings = api(sim, "/users/me/recordings", tok, params=params).json()["meetings"]
     return [f for m in meetings for f in m["recording_files"]]
 
 
-def test_recordings_lie_within_the_last_30_days_with_mp4_m4a_vtt(sim, token):
-    today = dt.datetime.now(dt.timezone.utc).date()
-    params = {"from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()}
+def test_recordings_lie_within_the_last_4_weeks_with_mp4_m4a_vtt(sim, token):
+    params = within_a_month(sim)
     body = api(sim, "/users/me/recordings", token, params=params).json()
     assert body["from"] == params["from"] and body["total_records"] >= 3
     for meeting in body["meetings"]:
         start = dt.datetime.strptime(meeting["start_time"], "%Y-%m-%dT%H:%M:%SZ").date()
-        assert today - dt.timedelta(days=30) <= start <= today
+        assert params["from"] <= start.isoformat() <= params["to"]
         assert {f["file_type"] for f in meeting["recording_files"]} >= {"MP4", "M4A", "TRANSCRIPT"}
         urls = [f["download_url"] for f in meeting["recording_files"]]
         assert all(url.startswith(sim.url + "/rec/download/") for url in urls)
@@ -524,9 +533,7 @@ def test_meeting_summary_webinars_and_report(sim, token):
     assert webinars
     assert api(sim, f"/webinars/{webinars[0]['id']}", token).json()["topic"] == webinars[0]["topic"]
     assert api(sim, "/webinars/1", token).json()["code"] == 3001
-    today = dt.datetime.now(dt.timezone.utc).date()
-    report = api(sim, "/report/users/me/meetings", token,
-                 params={"from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()}).json()
+    report = api(sim, "/report/users/me/meetings", token, params=within_a_month(sim)).json()
     assert report["total_records"] >= 3 and all(r["participants_count"] >= 2 for r in report["meetings"])
 
 

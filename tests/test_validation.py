@@ -22,7 +22,7 @@ import arguments
 import jq_sandbox
 import zoom_mcp
 import zoom_scopes
-from vtt import vtt_to_text
+from vtt import vtt_to_text, vtt_turns
 from zoom_client import ZoomError
 from zoom_tools import base
 
@@ -176,6 +176,24 @@ def test_user_ids_rejected(value):
 def test_dates_must_be_real_iso_dates(value):
     with pytest.raises(ToolError, match="yyyy-mm-dd"):
         arguments.iso_date(value, "from")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("since", "until", "allowed"), [
+    ("2026-03-15", "2026-04-15", True),  # exactly one month: Zoom's limit, allowed
+    ("2026-03-15", "2026-04-16", False),
+    ("2026-01-31", "2026-02-28", True),  # a month from the 31st ends on February's last day
+    ("2026-01-31", "2026-03-01", False),
+])
+async def test_reports_take_at_most_exactly_one_month(since, until, allowed):
+    client = RecordingClient()
+    result = await call(client, "zoom_report_meetings", {"from": since, "to": until})
+    if allowed:
+        assert not result.is_error, result.content[0].text
+        assert client.calls[0][2]["params"]["from"] == since and client.calls[0][2]["params"]["to"] == until
+    else:
+        assert result.is_error and "longer than Zoom's one month" in result.content[0].text
+        assert client.calls == []
 
 
 def test_range_must_not_run_backwards():
@@ -513,6 +531,18 @@ def test_vtt_entities_are_unescaped():
         "[00:00:01] Alice & Bob: Q&A: 3 < 4 > 2 ok",
         "[00:00:03] Dana & Co: <b> is literal",
     ]
+
+
+def test_vtt_prefixes_are_speakers_from_exactly_half_the_cues_on():
+    def cues(*texts):
+        return "WEBVTT\n" + "".join(f"\n00:00:0{i}.000 --> 00:00:0{i}.500\n{t}\n"
+                                     for i, t in enumerate(texts))
+
+    half = vtt_turns(cues("Alice Chen: hello", "plain words"))
+    assert half == [("00:00:00", "Alice Chen", "hello"), ("00:00:01", None, "plain words")]
+    under_half = vtt_turns(cues("Alice Chen: hello", "plain words", "more words"))
+    assert [speaker for _, speaker, _ in under_half] == [None, None, None]
+    assert under_half[0][2] == "Alice Chen: hello"
 
 
 def test_vtt_colon_text_is_not_a_speaker_unless_zoom_labelled_the_file():
