@@ -44,7 +44,8 @@ MACOS_LIKE ?= ../shared/macos-like
 export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
 .PHONY: help setup check-tools test lint test-py test-bats test-macos run refresh refresh-force \
-        status install-claude monitor demo simulator soak doctor bench conformance bundle clean
+        status install-claude monitor demo simulator soak doctor bench conformance bundle clean \
+        mutate coverage
 
 help: ## List the targets (this page)
 	@echo "zoom-mcp — make targets:"
@@ -104,6 +105,12 @@ lint: setup ## ruff on the Python, shellcheck on the scripts
 
 test-py: setup ## pytest (tests/)
 	$(PY) -m pytest
+
+mutate: setup ## Mutation check: each mutation of dev/mutations.py alone, its tests, killed or not (slow; ARGS=NAME...)
+	$(PY) dev/mutate.py $(ARGS)
+
+coverage: setup ## Line and branch coverage of pytest, server and jq workers included (.cache/coverage/; ARGS=pytest args)
+	$(PY) dev/coverage_run.py $(ARGS)
 
 # pretty ends with bats' own "N tests, 0 failures"; its colour codes are stripped for logs
 # with a literal ESC (BSD sed has no \x1b). pipefail: bats' status, not sed's, is the target's.

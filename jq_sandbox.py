@@ -389,6 +389,13 @@ def _evaluate(jq, json, programs: dict, request: bytes) -> bytes:
     return b"OK" + out.encode()
 
 
+def _coverage():
+    """The coverage.py run measuring this worker under `make coverage` (dev/coverage_run.py starts
+    one in every process of the venv), else None. Never imported here: only looked up."""
+    module = sys.modules.get("coverage")
+    return module.Coverage.current() if module is not None else None
+
+
 def _serve() -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C in a terminal: just end
     import json
@@ -400,8 +407,11 @@ def _serve() -> int:
     except ImportError:  # not on a Unix
         resource = None
     # Every import is done and stdin/stdout/stderr are open: no other file is needed, so none may be
-    # opened (a jq module or data file included).
-    limits = ("RLIMIT_AS", MEMORY_LIMIT), ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 3)
+    # opened (a jq module or data file included). Only under `make coverage` (coverage.py already
+    # measuring this process: it never is otherwise) may the worker open its data file, and it saves
+    # after each answer, since a worker usually ends by SIGKILL.
+    measured = _coverage()
+    limits = ("RLIMIT_AS", MEMORY_LIMIT), ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 3 if measured is None else 16)
     for name, value in limits if resource else ():
         with contextlib.suppress(AttributeError, ValueError, OSError):  # an unsupported limit: go without
             resource.setrlimit(getattr(resource, name), (value, value))
@@ -417,6 +427,8 @@ def _serve() -> int:
             return 0
         stdout.write(_frame(_evaluate(jq, json, programs, request)))
         stdout.flush()
+        if measured is not None:
+            measured.save()
 
 
 if __name__ == "__main__":
