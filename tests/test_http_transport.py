@@ -150,6 +150,13 @@ def test_a_wrong_token_is_401(server):
         assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
 
 
+def test_the_right_token_under_another_scheme_is_401(server):
+    # Found by make mutate: the scheme was not checked by any test.
+    for scheme in ("Basic", "Token", "Bearer2", "MAC"):
+        r = post(server, {"Authorization": f"{scheme} {server.token()}"})
+        assert r.status_code == 401, scheme
+
+
 def test_the_right_token_gets_in_with_plain_http_and_any_case_of_bearer(server):
     assert post(server, bearer(server.token())).status_code == 200
     assert post(server, {"Authorization": f"bearer {server.token()}"}).status_code == 200
