@@ -391,9 +391,23 @@ def _evaluate(jq, json, programs: dict, request: bytes) -> bytes:
 
 def _coverage():
     """The coverage.py run measuring this worker under `make coverage` (dev/coverage_run.py starts
-    one in every process of the venv), else None. Never imported here: only looked up."""
+    one in every process of the venv for that run), else None: never imported here, only looked up."""
     module = sys.modules.get("coverage")
     return module.Coverage.current() if module is not None else None
+
+
+@contextlib.contextmanager
+def _lift_file_limit(resource):
+    """Under `make coverage` only: files may be opened for a moment (the filter is not running), to
+    save the measurement; then the limit of 3 is back."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE) if resource else (0, 0)
+    if resource:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        yield
+    finally:
+        if resource:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def _serve() -> int:
@@ -407,28 +421,35 @@ def _serve() -> int:
     except ImportError:  # not on a Unix
         resource = None
     # Every import is done and stdin/stdout/stderr are open: no other file is needed, so none may be
-    # opened (a jq module or data file included). Only under `make coverage` (coverage.py already
-    # measuring this process: it never is otherwise) may the worker open its data file, and it saves
-    # after each answer, since a worker usually ends by SIGKILL.
+    # opened (a jq module or data file included).
     measured = _coverage()
-    limits = ("RLIMIT_AS", MEMORY_LIMIT), ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 3 if measured is None else 16)
+    limits = ("RLIMIT_AS", MEMORY_LIMIT), ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 3)
     for name, value in limits if resource else ():
         with contextlib.suppress(AttributeError, ValueError, OSError):  # an unsupported limit: go without
-            resource.setrlimit(getattr(resource, name), (value, value))
+            which = getattr(resource, name)
+            # Under `make coverage` only, the hard limit on files stays: see _lift_file_limit.
+            hard = resource.getrlimit(which)[1] if measured and name == "RLIMIT_NOFILE" else value
+            resource.setrlimit(which, (value, hard))
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     programs: dict = {}
-    while True:
-        head = _read_exact(stdin, 4)
-        if head is None:
-            return 0  # the server closed the pipe (or is gone): done
-        request = _read_exact(stdin, struct.unpack(">I", head)[0])
-        if request is None:
-            return 0
-        stdout.write(_frame(_evaluate(jq, json, programs, request)))
-        stdout.flush()
-        if measured is not None:
-            measured.save()
+    try:
+        while True:
+            head = _read_exact(stdin, 4)
+            if head is None:
+                return 0  # the server closed the pipe (or is gone): done
+            request = _read_exact(stdin, struct.unpack(">I", head)[0])
+            if request is None:
+                return 0
+            stdout.write(_frame(_evaluate(jq, json, programs, request)))
+            stdout.flush()
+            if measured:  # a worker usually ends by SIGKILL: save what it ran so far
+                with _lift_file_limit(resource):
+                    measured.save()
+    finally:
+        if measured and resource:  # coverage.py saves once more as the process exits
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 if __name__ == "__main__":
