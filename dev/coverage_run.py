@@ -36,6 +36,8 @@ RC_TEXT = """\
 [run]
 branch = true
 parallel = true
+# uvicorn re-raises the SIGTERM that stopped it (the HTTP server): save on the way out.
+sigterm = true
 data_file = {out}/data
 source = {root}
 omit =
