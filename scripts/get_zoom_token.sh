@@ -116,6 +116,8 @@ if ! zoom_lock "$ZOOM_ENV_FILE.lock" "$lock_wait"; then
 fi
 zoom_tmp_sweep "$env_target"
 zoom_reload_token
+# A .env the rewrite could not keep intact is refused now, before a request.
+[ ! -e "$env_target" ] || zoom_env_refuse_nul "$env_target"
 if [ "$force" = 0 ] && token_still_valid; then
   exit 0
 fi
