@@ -200,6 +200,25 @@ all_but_token() {
   assert_equal "x" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.EXTRA')"
 }
 
+@test "--dry-run masks the token wherever it is, one holding & \\ or \" too (bash 5.2's patsub_replacement)" {
+  # An unquoted ${x//"$token"/$masked} turns each & of the masked token into the whole token in
+  # bash 5.2, and text-level replacement misses a token that JSON escapes (\ and ").
+  for tok in '&&a&-middle-of-the-token-&b&&' '\&"x-middle-of-the-token-x"&\'; do
+    masked="${tok:0:4}...${tok: -4}"
+    write_env "ZOOM_ACCESS_TOKEN=$tok"
+    jq -n --arg t "$tok" '{mcpServers: {zoom: {command: "/x/run.sh", args: ["--token", $t, ("Bearer " + $t)],
+      env: {ZOOM_ACCESS_TOKEN: "old-token-123456", NOTE: $t}}}}' >"$CONFIG"
+    run --separate-stderr "$SCRIPTS/update_claude_config.sh" --dry-run
+    assert_success
+    ! printf '%s' "$output" | jq -r '.. | strings' | grep -qF -- "$tok" || flunk "the token was shown: $output"
+    refute_output_contains "$tok"
+    assert_equal "$(jq -cn --arg m "$masked" '["--token", $m, ("Bearer " + $m)]')" \
+      "$(printf '%s' "$output" | jq -c '.mcpServers.zoom.args')"
+    assert_equal "$masked" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN')"
+    assert_equal "$masked" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.NOTE')"
+  done
+}
+
 @test "a symlinked config stays a symlink; its target is written" {
   write_config
   mkdir -p "$BATS_TEST_TMPDIR/dotfiles"

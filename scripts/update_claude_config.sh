@@ -150,19 +150,24 @@ case $mode in
 esac
 
 if [ "$dry_run" = 1 ]; then
-  # Show the result with every secret-looking env value masked.
-  shown=$(printf '%s' "$new" | jq '
+  # Show the result with every secret-looking env value masked, then the
+  # token itself wherever else it is. Done in jq, on the strings: a bash
+  # ${shown//"$token"/...} would miss a token JSON-escaped in the text, and an
+  # unquoted replacement there turns "&" into the whole token in bash 5.2.
+  shown=$(printf '%s' "$new" | ZOOM_KIT_TOKEN=$token jq --arg masked "$token_masked" '
     def mask: if type != "string" or . == "" then .
               elif length < 12 then "****" else .[0:4] + "..." + .[-4:] end;
-    if (.mcpServers | type) == "object" then
+    (if (.mcpServers | type) == "object" then
       .mcpServers |= with_entries(
         if (.value | type) == "object" and (.value.env | type) == "object" then
           .value.env |= with_entries(
             if (.key | test("TOKEN|SECRET|PASSWORD|KEY"; "i")) then .value |= mask else . end)
         else . end)
-    else . end')
-  # (unquoted replacement: bash 3.2 and 5.2 treat quotes there differently)
-  if [ -n "$token" ]; then shown=${shown//"$token"/$token_masked}; fi
+    else . end)
+    | if env.ZOOM_KIT_TOKEN == "" then . else (.. | strings) |= (split(env.ZOOM_KIT_TOKEN) | join($masked)) end') ||
+    zoom_die 1 "cannot show the new config for $config"
+  # (a key holding the token is not shown either)
+  case $shown in *"$token"*) [ -z "$token" ] || zoom_die 1 "the new config holds the token where it cannot be masked; not shown" ;; esac
   printf '%s\n' "$shown"
   printf 'Dry run: %s not changed\n' "$config" >&2
   exit 0
