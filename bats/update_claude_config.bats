@@ -291,8 +291,9 @@ all_but_token() {
   done
   run "$SCRIPTS/update_claude_config.sh"
   assert_success
+  # (the lock file, where flock made one, is not a temp file)
   assert_equal "$(printf '%s\n' .claude_desktop_config.json.tmp.$$.MnOpQr claude_desktop_config.json \
-    claude_desktop_config.json.bak)" "$(ls -A "${CONFIG%/*}" | LC_ALL=C sort)"
+    claude_desktop_config.json.bak)" "$(ls -A "${CONFIG%/*}" | grep -vx 'claude_desktop_config\.json\.lock' | LC_ALL=C sort)"
 }
 
 # --- review fixes -----------------------------------------------------------------
@@ -400,4 +401,55 @@ all_but_token() {
   assert_status 2
   case $stderr in "ERROR: unexpected argument: --install"$'\n'"Usage: update_claude_config.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
   cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+}
+
+# --- one writer at a time (issue 10, item 6) ---------------------------------------
+
+# Start 20 --install runs at once, each with its own server name, on one config; all must
+# succeed and all 20 entries, and what was there before, must be in the result.
+twenty_installs() {
+  local i pids='' failed=''
+  write_config
+  export ZOOM_LOCK_TIMEOUT=600 # only bounds a hang: the runs take turns, slowly on a busy machine
+  for i in $(seq 1 20); do
+    CLAUDE_MCP_SERVER_NAME=server$i "$SCRIPTS/update_claude_config.sh" --install \
+      >"$BATS_TEST_TMPDIR/out.$i" 2>&1 3>&- &
+    pids="$pids $!"
+  done
+  i=0
+  for pid in $pids; do
+    i=$((i + 1))
+    wait "$pid" || failed="$failed server$i: $(cat "$BATS_TEST_TMPDIR/out.$i")"
+  done
+  [ -z "$failed" ] || flunk "runs failed:$failed"
+  jq -e 'type == "object"' "$CONFIG" >/dev/null || flunk "not one JSON object: $(cat "$CONFIG")"
+  assert_equal "$(seq 1 20 | sed 's/^/server/' | LC_ALL=C sort)" \
+    "$(jq -r '.mcpServers | keys[] | select(startswith("server"))' "$CONFIG" | LC_ALL=C sort)"
+  assert_equal "filesystem zoom github" \
+    "$(jq -r '[.mcpServers | keys_unsorted[] | select(startswith("server") | not)] | join(" ")' "$CONFIG")"
+  assert_equal "eyJzdiI6.old-token.OLD0" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+  assert_equal 600 "$(file_mode "$CONFIG")"
+}
+
+@test "20 concurrent --install runs, each its own server name, on one config: all 20 entries survive" {
+  twenty_installs
+}
+
+@test "20 concurrent --install runs with the portable lock (no flock, as on macOS): all 20 entries survive" {
+  export ZOOM_NO_FLOCK=1
+  twenty_installs
+  [ ! -e "$CONFIG.lock.d" ] || flunk "the lock was left behind"
+}
+
+@test "a config lock held past ZOOM_LOCK_TIMEOUT: exit 1, the config unchanged" {
+  write_config
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  # the portable lock, held by a live process (this test's shell)
+  mkdir "$CONFIG.lock.d"
+  printf '%s\n' "$$" >"$CONFIG.lock.d/pid"
+  ZOOM_NO_FLOCK=1 ZOOM_LOCK_TIMEOUT=1 run --separate-stderr "$SCRIPTS/update_claude_config.sh"
+  assert_status 1
+  assert_equal "ERROR: another update of $CONFIG still holds $CONFIG.lock after 1s; $CONFIG unchanged; try again once it has finished (or raise ZOOM_LOCK_TIMEOUT)" "$stderr"
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  [ ! -e "$CONFIG.bak" ]
 }
