@@ -462,17 +462,19 @@ check_claude_config() {
 }
 
 # For information only: a config change takes effect when Claude restarts.
+# This user's Claude only, as restart_claude_app.sh sees it.
 check_claude_running() {
   local pid=''
   zoom_os
   case $_zos in
-    macos) pid=$(pgrep -x Claude 2>/dev/null | head -n 1) || pid='' ;;
+    macos) pid=$(pgrep -u "$EUID" -x Claude 2>/dev/null | head -n 1) || pid='' ;;
     windows)
-      if tasklist //FI "IMAGENAME eq Claude.exe" //NH 2>/dev/null | grep -qi 'Claude\.exe'; then
+      if [ -n "${USERNAME:-}" ] && tasklist //FI "IMAGENAME eq Claude.exe" \
+        //FI "USERNAME eq ${USERDOMAIN:+$USERDOMAIN\\}$USERNAME" //NH 2>/dev/null | grep -qi 'Claude\.exe'; then
         pid='?'
       fi
       ;;
-    *) pid=$(pgrep -x claude-desktop 2>/dev/null | head -n 1) || pid='' ;;
+    *) pid=$(pgrep -u "$EUID" -x claude-desktop 2>/dev/null | head -n 1) || pid='' ;;
   esac
   case $pid in
     '' | '?') ;;
