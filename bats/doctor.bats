@@ -502,7 +502,7 @@ path_without() {
 }
 
 @test "Windows (Git Bash): tasklist finds this user's Claude.exe" {
-  stub uname 'echo MINGW64_NT-10.0-19045'
+  stub_windows
   export APPDATA=$HOME/AppData/Roaming USERDOMAIN=DESKTOP-1 USERNAME=me
   CONFIG=$APPDATA/Claude/claude_desktop_config.json
   all_green
@@ -567,4 +567,26 @@ path_without() {
   run --separate-stderr "$SCRIPTS/doctor.sh" -- --online
   assert_status 2
   case $stderr in "ERROR: unexpected argument: --online"$'\n'"Usage: doctor.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+# --- Windows through Git Bash (issue 14), with uname and cygpath stubbed -------------
+
+@test "Windows (Git Bash): the bash.exe + run.sh entry --install writes is this checkout's; jq missing: winget and Chocolatey" {
+  stub_windows
+  export APPDATA='C:\Users\me\AppData\Roaming'
+  CONFIG=$WIN_C/Users/me/AppData/Roaming/Claude/claude_desktop_config.json
+  all_green
+  jq -e '.mcpServers.zoom.command | endswith("bash.exe")' "$CONFIG" >/dev/null || flunk "$(cat "$CONFIG")"
+  run "$SCRIPTS/doctor.sh"
+  assert_success
+  assert_line "✅ Claude Desktop config has mcpServers.zoom → $PROJECT/run.sh ($CONFIG)"
+  refute_output_contains "ZOOM_ENV_FILE is"
+  # an entry that starts another checkout's run.sh is still told apart
+  jq '.mcpServers.zoom.args = ["C:\\elsewhere\\run.sh"]' "$CONFIG" >"$CONFIG.new" && mv "$CONFIG.new" "$CONFIG"
+  run "$SCRIPTS/doctor.sh"
+  assert_status 1
+  assert_output_contains "runs $(jq -r .mcpServers.zoom.command "$CONFIG") C:\\elsewhere\\run.sh, not this checkout's $PROJECT/run.sh"
+  PATH=$(path_without jq) run "$SCRIPTS/doctor.sh"
+  assert_fix "❌ jq is not installed" "winget install --id jqlang.jq -e   # Windows (winget)"
+  assert_line "    fix: choco install jq -y   # Windows (Chocolatey)"
 }

@@ -260,7 +260,7 @@ all_but_token() {
   assert_success
   [ -f "$HOME/Library/Application Support/Claude/claude_desktop_config.json" ]
 
-  stub uname 'echo MINGW64_NT-10.0-19045'
+  stub_windows
   APPDATA=$HOME/AppData/Roaming run "$SCRIPTS/update_claude_config.sh" --install
   assert_success
   [ -f "$HOME/AppData/Roaming/Claude/claude_desktop_config.json" ]
@@ -452,4 +452,36 @@ twenty_installs() {
   assert_equal "ERROR: another update of $CONFIG still holds $CONFIG.lock after 1s; $CONFIG unchanged; try again once it has finished (or raise ZOOM_LOCK_TIMEOUT)" "$stderr"
   cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
   [ ! -e "$CONFIG.bak" ]
+}
+
+# --- Windows through Git Bash (issue 14), with uname and cygpath stubbed -------------
+
+@test "Windows (Git Bash): --install writes bash.exe as the command and run.sh, ZOOM_ENV_FILE as Windows paths" {
+  stub_windows
+  unset CLAUDE_CONFIG_FILE
+  export APPDATA='C:\Users\me\AppData\Roaming' # as Windows sets it
+  CONFIG=$WIN_C/Users/me/AppData/Roaming/Claude/claude_desktop_config.json
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  bash_exe="$(windows_path "$(command -v bash)").exe"
+  assert_line 0 "✅ Installed the \"zoom\" MCP server in $CONFIG (command: $bash_exe C:\\project\\run.sh)"
+  assert_equal "$(jq -cn --arg b "$bash_exe" --arg t "$TOKEN" '{command: $b, args: ["C:\\project\\run.sh"],
+    env: {ZOOM_ENV_FILE: "C:\\project\\.env", ZOOM_ACCESS_TOKEN: $t}}')" "$(jq -c '.mcpServers.zoom' "$CONFIG")"
+  # the scripts read that ZOOM_ENV_FILE back (through cygpath -u): the token in the project's .env
+  envfile=$(jq -r '.mcpServers.zoom.env.ZOOM_ENV_FILE' "$CONFIG")
+  ZOOM_ENV_FILE=$envfile ZOOM_FAKE_NOW=1900000000 run "$SCRIPTS/check_zoom_token.sh" -v
+  assert_success
+  assert_line "   Env file:   $ENV_FILE"
+  assert_line "   Token:      eyJz...NTMz"
+  # and an update through it finds the entry again: nothing to change
+  ZOOM_ENV_FILE=$envfile run "$SCRIPTS/update_claude_config.sh"
+  assert_success "✅ \"zoom\" in $CONFIG already has the current token (eyJz...NTMz); nothing to change"
+}
+
+@test "Windows (Git Bash): --install without cygpath is a configuration error naming it (exit 2)" {
+  stub uname 'echo MINGW64_NT-10.0-19045'
+  run --separate-stderr env PATH="$STUB_BIN:$(minimal_path)" "$SCRIPTS/update_claude_config.sh" --install
+  assert_status 2
+  case $stderr in "ERROR: required command(s) not found: cygpath"*) ;; *) flunk "stderr: $stderr" ;; esac
+  [ ! -e "$CONFIG" ]
 }

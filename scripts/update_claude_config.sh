@@ -6,8 +6,10 @@
 # else. Without --install, a missing config file or entry is not an error.
 #
 #   --install    create or replace this server's entry: command = this
-#                project's run.sh, env = ZOOM_ENV_FILE and the token; creates
-#                the file and its folder when absent
+#                project's run.sh (on Windows: the bash.exe running this, with
+#                run.sh as its argument, as Windows paths), env =
+#                ZOOM_ENV_FILE and the token; creates the file and its folder
+#                when absent
 #   --remove     delete this server's entry only
 #   --dry-run    print the resulting config (token masked); write nothing
 #   -h, --help   show this help
@@ -87,6 +89,9 @@ zoom_mask "$token"
 token_masked=$_zmask
 
 # What --install writes: this project's run.sh, and ZOOM_ENV_FILE absolute.
+# Claude Desktop for Windows starts a program, not a script: there the
+# command is the bash.exe running us and run.sh its argument, all three as
+# Windows paths (the scripts read a drive path back through cygpath -u).
 if [ "$mode" = install ]; then
   root=$(cd -P "$ZOOM_ROOT" && pwd -P) || zoom_die 2 "cannot resolve the project root $ZOOM_ROOT"
   envfile=$ZOOM_ENV_FILE
@@ -95,6 +100,18 @@ if [ "$mode" = install ]; then
     envfile=$envdir/${envfile##*/}
   fi
   [ -e "$root/run.sh" ] || zoom_warn "$root/run.sh does not exist yet"
+  cmd=$root/run.sh arg=''
+  zoom_os
+  if [ "$_zos" = windows ]; then
+    zoom_require_cmd cygpath
+    zoom_windows_path "$BASH"
+    cmd=$_zpath
+    case $cmd in *.[Ee][Xx][Ee]) ;; *) cmd=$cmd.exe ;; esac
+    zoom_windows_path "$root/run.sh"
+    arg=$_zpath
+    zoom_windows_path "$envfile"
+    envfile=$_zpath
+  fi
 fi
 
 # plan: read the config (-> current) and work out the new content (-> new);
@@ -147,9 +164,9 @@ plan() {
       ;;
     install)
       new=$(printf '%s' "$current" | ZOOM_KIT_TOKEN=$token jq --arg n "$name" \
-        --arg cmd "$root/run.sh" --arg envfile "$envfile" '
+        --arg cmd "$cmd" --arg arg "$arg" --arg envfile "$envfile" '
         .mcpServers = ((if (.mcpServers | type) == "object" then .mcpServers else {} end)
-          | .[$n] = {command: $cmd, args: [],
+          | .[$n] = {command: $cmd, args: (if $arg == "" then [] else [$arg] end),
                      env: ({ZOOM_ENV_FILE: $envfile}
                            + (if env.ZOOM_KIT_TOKEN != "" then {ZOOM_ACCESS_TOKEN: env.ZOOM_KIT_TOKEN} else {} end))})') ||
         zoom_die 1 "cannot build the new config for $config"
@@ -256,7 +273,7 @@ zoom_unlock
 
 case $mode in
   update) zoom_say "✅ Updated ZOOM_ACCESS_TOKEN of the \"$name\" MCP server in $config ($token_masked)" ;;
-  install) zoom_say "✅ Installed the \"$name\" MCP server in $config (command: $root/run.sh)" ;;
+  install) zoom_say "✅ Installed the \"$name\" MCP server in $config (command: $cmd${arg:+ $arg})" ;;
   remove) zoom_say "✅ Removed the \"$name\" MCP server from $config" ;;
 esac
 [ -z "$backup" ] || zoom_say "💾 Previous content kept as $backup"

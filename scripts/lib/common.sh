@@ -42,11 +42,31 @@ case $ZOOM_SCRIPTS_DIR in
 esac
 ZOOM_SELF=${zoom_self:-$0}
 
+# A Windows path (C:\Users\...) from the environment as a POSIX one.
+zoom_unix_path() { # -> _zpath
+  _zpath=$1
+  case $1 in
+    [A-Za-z]:[\\/]*)
+      if command -v cygpath >/dev/null 2>&1; then
+        _zpath=$(cygpath -u -- "$1") || _zpath=$1
+      fi
+      ;;
+  esac
+}
+
+# A POSIX path as Windows programs (Claude Desktop, a native python.exe) need
+# it: C:\Users\me\... (Git Bash, MSYS2, Cygwin: cygpath ships with each).
+zoom_windows_path() { # -> _zpath
+  _zpath=$(cygpath -w -- "$1") || zoom_die 1 "cygpath could not convert $1 to a Windows path"
+}
+
 # Relative paths in settings are taken from the project root, not from $PWD.
+# A Windows drive path (C:\Users\me\zoom-mcp\.env, as the Claude Desktop
+# config holds it) is read as Git Bash names it (/c/Users/me/zoom-mcp/.env).
 zoom_root_path() { # zoom_root_path PATH -> _zpath
   case $1 in
     /*) _zpath=$1 ;;
-    [A-Za-z]:[\\/]*) _zpath=$1 ;; # a Windows drive path (Git Bash)
+    [A-Za-z]:[\\/]*) zoom_unix_path "$1" ;;
     *) _zpath=$ZOOM_ROOT/$1 ;;
   esac
 }
@@ -541,18 +561,6 @@ zoom_os() { # -> _zos: macos | windows | linux
     Darwin) _zos=macos ;;
     MINGW* | MSYS* | CYGWIN* | Windows_NT) _zos=windows ;;
     *) _zos=linux ;;
-  esac
-}
-
-# A Windows path (C:\Users\...) from the environment as a POSIX one.
-zoom_unix_path() { # -> _zpath
-  _zpath=$1
-  case $1 in
-    [A-Za-z]:[\\/]*)
-      if command -v cygpath >/dev/null 2>&1; then
-        _zpath=$(cygpath -u "$1")
-      fi
-      ;;
   esac
 }
 

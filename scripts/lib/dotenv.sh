@@ -442,3 +442,17 @@ zoom_env_refuse_nul() { # zoom_env_refuse_nul FILE
   nl=${head//[!$'\n']/}
   zoom_die 2 "$1 holds a NUL byte on line $((${#nl} + 1)); the scripts cannot keep it, so it is left unchanged: remove that byte, then run again"
 }
+
+# zoom_env_value FILE KEY: print KEY's value as python-dotenv reads it (the
+# last binding wins); return 1, printing nothing, when FILE gives it none.
+zoom_env_value() {
+  local b v='' has=0
+  zoom_env_read "$1"
+  for ((b = 0; b < _zbn; b++)); do
+    if [ "${_zbk[b]}" = "$2" ] && [ "${_zbx[b]}" = 0 ]; then
+      has=${_zbh[b]} v=${_zbv[b]}
+    fi
+  done
+  [ "$has" = 1 ] || return 1
+  printf '%s' "$v"
+}
