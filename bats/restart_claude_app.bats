@@ -32,6 +32,7 @@ exit $hit'
   # never used by the script; here so that a slip could not reach a real process
   stub kill 'exit 1'
   stub killall 'exit 1'
+  stub cmd.exe 'exit 1'
   # Windows: tasklist and taskkill honour /FI "USERNAME eq [DOMAIN\]USER" (any case)
   stub taskkill "$WINDOWS_PROCS"'
 hit=1
@@ -103,7 +104,7 @@ calls() { # the stub calls, uname and the polling pgrep/tasklist left out
 }
 
 no_broad_kill() {
-  ! grep -E '^(kill|killall)( |$)|pkill .*-f|pkill( -[A-Z]+)? [^-]' "$STUB_LOG" || flunk "a broad or raw kill: $(cat "$STUB_LOG")"
+  ! grep -E '^(kill|killall|cmd\.exe)( |$)|pkill .*-f|pkill( -[A-Z]+)? [^-]' "$STUB_LOG" || flunk "a broad or raw kill: $(cat "$STUB_LOG")"
 }
 
 @test "-h and --help print the usage header and exit 0" {
