@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The .env file as the scripts read and rewrite it (scripts/lib/dotenv.sh), through the real
+# The .env file as the scripts read and rewrite it (scripts/lib/dotenv*.sh), through the real
 # scripts and the simulator, checked against python-dotenv, which is how the token monitor reads
 # it. The exhaustive comparison (edge cases, thousands of generated files) is in
 # tests/test_dotenv_parity.py; here, the cases of issue 10 item 8 end to end.

@@ -34,6 +34,8 @@ done
 case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 # shellcheck source=lib/common.sh source-path=SCRIPTDIR
 . "${zoom_self%/*}/lib/common.sh"
+# shellcheck source=lib/dotenv_write.sh source-path=SCRIPTDIR
+. "${zoom_self%/*}/lib/dotenv_write.sh"
 
 zoom_token_file_only=1 # the decision and the "old" token come from .env alone
 

@@ -1,4 +1,4 @@
-"""The scripts' .env reader and writer (scripts/lib/dotenv.sh) against python-dotenv (issue 10, item 8).
+"""The scripts' .env reader and writer (scripts/lib/dotenv*.sh) against python-dotenv (issue 10, item 8).
 
 The token monitor reads .env with ``dotenv_values(interpolate=False)``; the scripts read and rewrite
 it in bash. Both must see the same keys and values in every file, multi-line quoted values included,
@@ -53,6 +53,7 @@ done
 REWRITER = r"""
 set -euo pipefail
 . "$ZOOM_TEST_ROOT/scripts/lib/common.sh"
+. "$ZOOM_TEST_ROOT/scripts/lib/dotenv_write.sh"
 zoom_on_exit
 for f in "$@"; do
   zoom_env_rewrite "$f" ZOOM_ACCESS_TOKEN "$NEW_TOKEN" ZOOM_TOKEN_EXPIRES_AT 4000000000

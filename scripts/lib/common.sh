@@ -179,7 +179,8 @@ zoom_threshold() {
 }
 
 # -------------------------------------------------------------------- .env
-# The reader and writer (python-dotenv's grammar, multi-line values included).
+# The reader (python-dotenv's grammar, multi-line values included); the writer is
+# lib/dotenv_write.sh, sourced by the scripts that write .env.
 # shellcheck source=dotenv.sh source-path=SCRIPTDIR
 . "$ZOOM_SCRIPTS_DIR/lib/dotenv.sh"
 
