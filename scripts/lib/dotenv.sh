@@ -190,7 +190,7 @@ _zoom_unescape() { # _zoom_unescape QUOTE TEXT
 #                    (\n, \r\n, \r, or nothing for a last line without one)
 #   _zbom            the BOM the file started with, if any (not in _zl[0])
 #   _zbn             the number of bindings, in file order; binding b is
-#   _zbk[b]          its key ('' when the line broke the rules before a key)
+#   _zbk[b]          its key (a line broken before its key is no binding)
 #   _zbv[b] _zbh[b]  its value, and 1 when it has one (0: "KEY" alone, None)
 #   _zbx[b]          1 when python-dotenv skips it (a broken line): only a
 #                    rewrite looks at these, to replace a broken line of its key
@@ -226,6 +226,9 @@ _zoom_env_cr() {
   _zl[n]=$line _ze[n]=$e n=$((n + 1))
 }
 
+# python-dotenv's parse_binding, once per binding, over _zl: each binding
+# starts on a line of its own and ends at the end of a line (its last, when a
+# quoted key or value spans several).
 _zoom_env_parse() {
   local i=0 b=0 s r k pre sep j
   _zbk=() _zbv=() _zbh=() _zbx=() _zbf=() _zbl=() _zbp=() _zbq=() _zbt=()
