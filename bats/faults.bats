@@ -68,7 +68,7 @@ listing() {
   local f
   for f in "${1:-$PROJECT}"/* "${1:-$PROJECT}"/.[!.]*; do
     [ -e "$f" ] || [ -L "$f" ] || continue
-    case ${f##*/} in .env.lock) ;; *) printf '%s\n' "${f##*/}" ;; esac
+    case ${f##*/} in *.lock) ;; *) printf '%s\n' "${f##*/}" ;; esac # flock's lock files stay
   done | LC_ALL=C sort
 }
 
@@ -589,7 +589,7 @@ stub_mktemp_dev_full() {
   assert_same_file "$CLAUDE_CONFIG_FILE" "$BATS_TEST_TMPDIR/config.before"
   # no temp file (here: a link to /dev/full) is left behind
   assert_equal "$(printf '%s\n' .env run.sh scripts)" "$(listing)"
-  assert_equal claude.json "$(ls -A "$HOME")"
+  assert_equal claude.json "$(listing "$HOME")"
 }
 
 # A write that fails on every system, macOS included: a file size limit (ulimit -f, in KiB

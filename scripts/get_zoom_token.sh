@@ -34,6 +34,8 @@ done
 case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 # shellcheck source=lib/common.sh source-path=SCRIPTDIR
 . "${zoom_self%/*}/lib/common.sh"
+# shellcheck source=lib/dotenv_write.sh source-path=SCRIPTDIR
+. "${zoom_self%/*}/lib/dotenv_write.sh"
 
 zoom_token_file_only=1 # the decision and the "old" token come from .env alone
 
@@ -116,6 +118,8 @@ if ! zoom_lock "$ZOOM_ENV_FILE.lock" "$lock_wait"; then
 fi
 zoom_tmp_sweep "$env_target"
 zoom_reload_token
+# A .env the rewrite could not keep intact is refused now, before a request.
+[ ! -e "$env_target" ] || zoom_env_refuse_nul "$env_target"
 if [ "$force" = 0 ] && token_still_valid; then
   exit 0
 fi

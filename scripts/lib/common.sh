@@ -42,11 +42,31 @@ case $ZOOM_SCRIPTS_DIR in
 esac
 ZOOM_SELF=${zoom_self:-$0}
 
+# A Windows path (C:\Users\...) from the environment as a POSIX one.
+zoom_unix_path() { # -> _zpath
+  _zpath=$1
+  case $1 in
+    [A-Za-z]:[\\/]*)
+      if command -v cygpath >/dev/null 2>&1; then
+        _zpath=$(cygpath -u -- "$1") || _zpath=$1
+      fi
+      ;;
+  esac
+}
+
+# A POSIX path as Windows programs (Claude Desktop, a native python.exe) need
+# it: C:\Users\me\... (Git Bash, MSYS2, Cygwin: cygpath ships with each).
+zoom_windows_path() { # -> _zpath
+  _zpath=$(cygpath -w -- "$1") || zoom_die 1 "cygpath could not convert $1 to a Windows path"
+}
+
 # Relative paths in settings are taken from the project root, not from $PWD.
+# A Windows drive path (C:\Users\me\zoom-mcp\.env, as the Claude Desktop
+# config holds it) is read as Git Bash names it (/c/Users/me/zoom-mcp/.env).
 zoom_root_path() { # zoom_root_path PATH -> _zpath
   case $1 in
     /*) _zpath=$1 ;;
-    [A-Za-z]:[\\/]*) _zpath=$1 ;; # a Windows drive path (Git Bash)
+    [A-Za-z]:[\\/]*) zoom_unix_path "$1" ;;
     *) _zpath=$ZOOM_ROOT/$1 ;;
   esac
 }
@@ -159,129 +179,83 @@ zoom_threshold() {
 }
 
 # -------------------------------------------------------------------- .env
-# Parse one .env line exactly as python-dotenv's dotenv_values(interpolate=False)
-# does (token_monitor.py reads the same file with it): [export ]KEY = value;
-# "double" quotes undo \\ \' \" \a \b \f \n \r \t \v and keep the backslash
-# of any other escape; 'single' quotes undo \\ and \'; an unquoted value ends
-# at whitespace + "#" and is right-trimmed; "KEY= #x" (space, then #) is empty.
-# Sets _zk (key), _zv (value), _zq (quote char), _zp (indent + export),
-# _zs (the "=" with the spaces around it), _zc (what follows the value: an
-# inline comment with the blanks before it, kept on rewrite). The caller
-# strips a UTF-8 BOM from the file's first line (python-dotenv drops it there
-# only).
-# Returns 1 for blank, comment and unparsable lines; 2 for a KEY= line that
-# python-dotenv skips as invalid (an unclosed quote, text after the closing
-# quote): _zk/_zp/_zs/_zq are set so that a rewrite can replace it.
-# (Values spanning several lines, which python-dotenv accepts inside quotes,
-# are not supported: their first line counts as invalid.)
-_ZOOM_LINE_RE='^([[:space:]]*(export[[:space:]]+)?)([A-Za-z_][A-Za-z0-9_]*)([[:space:]]*=[[:space:]]*)(.*)$'
-_ZOOM_DQ_RE='^"(([\].|[^"\])*)"([[:space:]]*(#.*)?)$'
-_ZOOM_SQ_RE="^'(([\\].|[^'\\])*)'([[:space:]]*(#.*)?)\$"
-zoom_parse_env_line() {
-  local l=${1%$'\r'} v w
-  _zk='' _zv='' _zq='' _zp='' _zs='' _zc=''
-  [[ $l =~ $_ZOOM_LINE_RE ]] || return 1
-  _zp=${BASH_REMATCH[1]}
-  _zk=${BASH_REMATCH[3]}
-  _zs=${BASH_REMATCH[4]}
-  v=${BASH_REMATCH[5]}
-  case $v in
-    \"*)
-      _zq='"'
-      [[ $v =~ $_ZOOM_DQ_RE ]] || return 2
-      _zc=${BASH_REMATCH[3]}
-      v=${BASH_REMATCH[1]}
-      case $v in *\\*) _zoom_unescape "$v" ;; esac
-      ;;
-    \'*)
-      _zq="'"
-      [[ $v =~ $_ZOOM_SQ_RE ]] || return 2
-      _zc=${BASH_REMATCH[3]}
-      v=${BASH_REMATCH[1]}
-      case $v in *\\*) _zoom_unescape "$v" ;; esac
-      ;;
-    *)
-      # "KEY= #x" is an empty value and a comment; "KEY=#x" is the value "#x".
-      w=$v
-      case $v in \#*) case $_zs in *=) ;; *) w='' ;; esac ;; esac
-      w=${w%%[[:space:]]#*}
-      _zc=${v:${#w}}
-      v=${w%"${w##*[![:space:]]}"}
-      _zc=${w:${#v}}$_zc
-      ;;
-  esac
-  _zv=$v
-  return 0
-}
+# The reader (python-dotenv's grammar, multi-line values included); the writer is
+# lib/dotenv_write.sh, sourced by the scripts that write .env.
+# shellcheck source=dotenv.sh source-path=SCRIPTDIR
+. "$ZOOM_SCRIPTS_DIR/lib/dotenv.sh"
 
-# Undo the escapes python-dotenv undoes inside the quotes in _zq (see above),
-# one backslash at a time with parameter expansion: no fork, no per-char loop.
-_zoom_unescape() { # _zoom_unescape TEXT -> v (the caller's local)
-  local rest=$1 out='' c
-  while :; do
-    case $rest in *\\*) ;; *) break ;; esac
-    out=$out${rest%%\\*}
-    rest=${rest#*\\}
-    c=${rest:0:1}
-    rest=${rest:1}
-    case $_zq$c in
-      ?\\ | ?\' | \"\") out=$out$c ;;
-      \"n) out=$out$'\n' ;;
-      \"t) out=$out$'\t' ;;
-      \"r) out=$out$'\r' ;;
-      \"a) out=$out$'\a' ;;
-      \"b) out=$out$'\b' ;;
-      \"f) out=$out$'\f' ;;
-      \"v) out=$out$'\v' ;;
-      *) out=$out\\$c ;; # not an escape there: the backslash stays
-    esac
-  done
-  v=$out$rest
-}
+# The settings the scripts take from .env; anything else there is not theirs.
+_ZOOM_FILE_KEYS=' ZOOM_ACCOUNT_ID ZOOM_CLIENT_ID ZOOM_CLIENT_SECRET ZOOM_OAUTH_URL ZOOM_API_BASE_URL'
+_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_TOKEN_THRESHOLD ZOOM_HTTP_TIMEOUT ZOOM_LOCK_TIMEOUT ZOOM_RESTART_CLAUDE"
+_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_RESTART_WAIT ZOOM_RESTART_POLL CLAUDE_CONFIG_FILE CLAUDE_MCP_SERVER_NAME CLAUDE_APP_EXE "
 
 # Load the kit's settings from the .env file. The environment wins (set, even
 # empty, beats the file), except for the token pair, which comes from the file
 # whenever the file has a token — exactly like token_monitor.py: a stale
 # ZOOM_ACCESS_TOKEN passed by Claude Desktop's config must not hide a newer one
 # in .env. With zoom_token_file_only=1 (get_zoom_token.sh) the pair comes from
-# the file alone: no token there is no token. Later lines win over earlier
-# ones, as in python-dotenv.
-# Only the settings below are read from the file: test hooks (ZOOM_FAKE_NOW,
+# the file alone: no token there is no token. As in python-dotenv, a later
+# binding of a key replaces an earlier one, and "KEY" alone leaves it unset.
+# Only the settings above are read from the file: test hooks (ZOOM_FAKE_NOW,
 # ZOOM_NO_FLOCK, ZOOM_QUIET, _ZOOM_*) and the kit's own variables come from
 # the environment alone, so a stray line in .env cannot fake the clock.
 zoom_token_file_only=0
 zoom_load_env() {
-  local line='' seen=' ' ftok='' fexp='' bom=$'\xef\xbb\xbf'
-  if [ -e "$ZOOM_ENV_FILE" ]; then
-    zoom_env_readable
-    while IFS= read -r line || [ -n "$line" ]; do
-      line=${line#"$bom"} bom='' # a BOM counts on the first line only, as in python-dotenv
-      zoom_parse_env_line "$line" || continue
-      case $_zk in
-        ZOOM_ACCESS_TOKEN) ftok=$_zv; continue ;;
-        ZOOM_TOKEN_EXPIRES_AT) fexp=$_zv; continue ;;
-        ZOOM_ACCOUNT_ID | ZOOM_CLIENT_ID | ZOOM_CLIENT_SECRET | ZOOM_OAUTH_URL | ZOOM_API_BASE_URL | \
-          ZOOM_TOKEN_THRESHOLD | ZOOM_HTTP_TIMEOUT | ZOOM_LOCK_TIMEOUT | ZOOM_RESTART_CLAUDE | \
-          ZOOM_RESTART_WAIT | ZOOM_RESTART_POLL | CLAUDE_CONFIG_FILE | CLAUDE_MCP_SERVER_NAME | CLAUDE_APP_EXE) ;;
-        *) continue ;;
-      esac
-      if [ -n "${!_zk+x}" ]; then
-        case $seen in *" $_zk "*) ;; *) continue ;; esac
-      fi
-      printf -v "$_zk" '%s' "$_zv"
-      seen="$seen$_zk "
-    done <"$ZOOM_ENV_FILE"
-  fi
-  if [ -n "$ftok" ]; then
-    ZOOM_ACCESS_TOKEN=$ftok
-    ZOOM_TOKEN_EXPIRES_AT=$fexp
+  local k v
+  _zoom_env_scan
+  for k in $_zfile_keys; do
+    v=_zfile_$k
+    [ -n "${!k+x}" ] || printf -v "$k" '%s' "${!v}"
+  done
+  if [ -n "$_zftok" ]; then
+    ZOOM_ACCESS_TOKEN=$_zftok
+    ZOOM_TOKEN_EXPIRES_AT=$_zfexp
   elif [ "$zoom_token_file_only" != 1 ] && [ -n "${ZOOM_ACCESS_TOKEN:-}" ]; then
     ZOOM_TOKEN_EXPIRES_AT=${ZOOM_TOKEN_EXPIRES_AT:-}
   else
-    # No token anywhere (an empty line in the file counts as none).
+    # No token anywhere (an empty one in the file counts as none).
     ZOOM_ACCESS_TOKEN=''
     ZOOM_TOKEN_EXPIRES_AT=''
   fi
+}
+
+# Re-read only the token pair from the file (after taking the lock).
+zoom_reload_token() {
+  _zoom_env_scan
+  if [ -n "$_zftok" ]; then
+    ZOOM_ACCESS_TOKEN=$_zftok
+    ZOOM_TOKEN_EXPIRES_AT=$_zfexp
+  elif [ "$zoom_token_file_only" = 1 ]; then
+    ZOOM_ACCESS_TOKEN='' ZOOM_TOKEN_EXPIRES_AT=''
+  fi
+}
+
+# Read the file, when there is one: the token pair (_zftok, _zfexp; "KEY"
+# alone, like "KEY=", holds no token) and, in _zfile_keys, the settings above
+# that it sets (each value in _zfile_<KEY>). The last binding of a key wins;
+# "KEY" alone unsets it. Bindings python-dotenv skips are skipped.
+_zoom_env_scan() {
+  local b k
+  _zftok='' _zfexp='' _zfile_keys=' '
+  [ -e "$ZOOM_ENV_FILE" ] || return 0
+  zoom_env_readable
+  zoom_env_read "$ZOOM_ENV_FILE"
+  for ((b = 0; b < _zbn; b++)); do
+    k=${_zbk[b]}
+    case ${_zbx[b]}$k in
+      0ZOOM_ACCESS_TOKEN) _zftok=${_zbv[b]} ;;
+      0ZOOM_TOKEN_EXPIRES_AT) _zfexp=${_zbv[b]} ;;
+      0*[!A-Za-z0-9_]*) ;; # not a name ('quoted keys' may hold anything)
+      0*)
+        case $_ZOOM_FILE_KEYS in *" $k "*) ;; *) continue ;; esac
+        _zfile_keys=${_zfile_keys//" $k "/ }
+        if [ "${_zbh[b]}" = 1 ]; then
+          printf -v "_zfile_$k" '%s' "${_zbv[b]}"
+          _zfile_keys="$_zfile_keys$k "
+        fi
+        ;;
+    esac
+  done
 }
 
 # An existing ZOOM_ENV_FILE we cannot read is a configuration error (exit 2),
@@ -291,28 +265,6 @@ zoom_env_readable() {
     zoom_die 2 "cannot read $ZOOM_ENV_FILE: it is a directory (ZOOM_ENV_FILE must name a file)"
   fi
   [ -r "$ZOOM_ENV_FILE" ] || zoom_die 2 "cannot read $ZOOM_ENV_FILE; check its owner and mode (chmod 600 $ZOOM_ENV_FILE)"
-}
-
-# Re-read only the token pair from the file (after taking the lock).
-zoom_reload_token() {
-  local line='' ftok='' fexp='' bom=$'\xef\xbb\xbf'
-  if [ -e "$ZOOM_ENV_FILE" ]; then
-    zoom_env_readable
-    while IFS= read -r line || [ -n "$line" ]; do
-      line=${line#"$bom"} bom=''
-      zoom_parse_env_line "$line" || continue
-      case $_zk in
-        ZOOM_ACCESS_TOKEN) ftok=$_zv ;;
-        ZOOM_TOKEN_EXPIRES_AT) fexp=$_zv ;;
-      esac
-    done <"$ZOOM_ENV_FILE"
-  fi
-  if [ -n "$ftok" ]; then
-    ZOOM_ACCESS_TOKEN=$ftok
-    ZOOM_TOKEN_EXPIRES_AT=$fexp
-  elif [ "$zoom_token_file_only" = 1 ]; then
-    ZOOM_ACCESS_TOKEN='' ZOOM_TOKEN_EXPIRES_AT=''
-  fi
 }
 
 # ----------------------------------------------------------------- masking
@@ -549,73 +501,6 @@ zoom_write_failed() { # zoom_write_failed TARGET
   zoom_die 1 "cannot write the new content of $1 (disk full?); $1 unchanged; free some space and run again"
 }
 
-# Rewrite an env file setting KEY=VALUE pairs: existing lines of those keys are
-# replaced in place (keeping indent, `export `, quote style and a CRLF ending),
-# missing keys are appended; every other byte is kept. Atomic, mode 0600.
-# zoom_env_rewrite FILE KEY VALUE [KEY VALUE...]
-zoom_env_rewrite() {
-  local file=$1 target out='' line partial=0 cr crlf='' i n rc bom=$'\xef\xbb\xbf' pre
-  local -a keys vals found
-  shift
-  n=0
-  while [ "$#" -ge 2 ]; do
-    keys[n]=$1 vals[n]=$2 found[n]=0
-    n=$((n + 1))
-    shift 2
-  done
-  zoom_resolve_symlink "$file"
-  target=$_zres
-  if [ -e "$target" ]; then
-    [ ! -d "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $target; check its owner and mode (chmod 600 $target)"
-    partial=0
-    while :; do
-      if ! IFS= read -r line; then
-        [ -n "$line" ] || break
-        partial=1
-      fi
-      cr=''
-      case $line in *$'\r') cr=$'\r' ;; esac
-      [ -n "$crlf" ] || crlf=${cr:-n}
-      pre='' # a BOM on the first line is kept, in front of the line
-      if [ -n "$bom" ]; then
-        case $line in "$bom"*) pre=$bom line=${line#"$bom"} ;; esac
-        bom=''
-      fi
-      rc=0
-      zoom_parse_env_line "$line" || rc=$?
-      # 0: a binding; 2: one python-dotenv skips (bad quoting): replaced all the same.
-      if [ "$rc" != 1 ]; then
-        i=0
-        while [ "$i" -lt "$n" ]; do
-          if [ "$_zk" = "${keys[i]}" ]; then
-            # An inline comment stays; an unquoted value needs a blank before its "#".
-            case $_zq$_zc in \#*) _zc=" $_zc" ;; esac
-            line="$_zp${keys[i]}$_zs$_zq${vals[i]}$_zq$_zc$cr"
-            found[i]=1
-          fi
-          i=$((i + 1))
-        done
-      fi
-      out=$out$pre$line
-      if [ "$partial" = 1 ]; then break; fi
-      out=$out$'\n'
-    done <"$target"
-  fi
-  [ "$crlf" = $'\r' ] || crlf=''
-  i=0
-  while [ "$i" -lt "$n" ]; do
-    if [ "${found[i]}" = 0 ]; then
-      # Appending after a last line without a newline: end that line first.
-      [ "$partial" != 1 ] || { out=$out$'\n'; partial=0; }
-      out="$out${keys[i]}=${vals[i]}$crlf"$'\n'
-    fi
-    i=$((i + 1))
-  done
-  zoom_tmp_beside "$target"
-  printf '%s' "$out" >"$_ztmp" || zoom_write_failed "$target"
-  zoom_commit "$_ztmp" "$target"
-}
-
 # ------------------------------------------------------------------ locking
 # One holder at a time for LOCKFILE. flock(1) where present (released by the
 # kernel when the holder dies, even by kill -9). Elsewhere (macOS) a mkdir
@@ -677,18 +562,6 @@ zoom_os() { # -> _zos: macos | windows | linux
     Darwin) _zos=macos ;;
     MINGW* | MSYS* | CYGWIN* | Windows_NT) _zos=windows ;;
     *) _zos=linux ;;
-  esac
-}
-
-# A Windows path (C:\Users\...) from the environment as a POSIX one.
-zoom_unix_path() { # -> _zpath
-  _zpath=$1
-  case $1 in
-    [A-Za-z]:[\\/]*)
-      if command -v cygpath >/dev/null 2>&1; then
-        _zpath=$(cygpath -u "$1")
-      fi
-      ;;
   esac
 }
 
