@@ -423,6 +423,6 @@ claude.exe " "$(calls)"
   assert_status 2
   assert_equal "ERROR: USERNAME is not set, so this user's Claude cannot be told from another user's; set USERNAME (and USERDOMAIN) as Windows does" "$stderr"
   assert_equal "" "$(calls)"
-  ! grep -q '^tasklist' "$STUB_LOG"
+  ! grep -q '^tasklist' "$STUB_LOG" || flunk "tasklist was run: $(calls)"
   [ -e "$RUNNING" ] && [ -e "$OTHER" ]
 }
