@@ -131,6 +131,9 @@ fi
 server="$ROOT/zoom_mcp.py"
 if [ "$windows" = 1 ] && [ "$PY" = "$ROOT/.venv/Scripts/python.exe" ]; then
   server=$(cygpath -w -- "$server")
+  # ...and cannot run the kit's .sh scripts itself: the token monitor runs them with this bash.
+  ZOOM_KIT_BASH=$(cygpath -w -- "$BASH")
+  export ZOOM_KIT_BASH
   # shellcheck disable=SC2031 # (the threshold's subshell above set only its own copy)
   ZOOM_ENV_FILE=$(cygpath -w -- "$ZOOM_ENV_FILE")
 fi

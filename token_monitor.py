@@ -127,6 +127,8 @@ def env_file_path(setting: str | None) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
+WINDOWS = os.name == "nt"  # Python for Windows, started by run.sh from Git Bash
+
 _running: dict[int, subprocess.Popen] = {}  # kit scripts running now, by pid (= their process group)
 _running_lock = threading.Lock()
 
@@ -164,8 +166,11 @@ def run_script(argv, *, timeout=None, check=False, capture_output=False, **kw):
 def _kill_group(proc: subprocess.Popen, sig: int) -> None:
     # Only while the leader is our unreaped child: its pid (= the group id) cannot have been reused.
     if proc.returncode is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            if WINDOWS:  # no process groups: the script itself (its curl ends with its pipe)
+                proc.kill()
+            else:
+                os.killpg(proc.pid, sig)
 
 
 def stop_running_scripts() -> None:
@@ -675,8 +680,10 @@ class TokenMonitor:
         env.pop("ZOOM_ACCESS_TOKEN", None)
         env.pop("ZOOM_TOKEN_EXPIRES_AT", None)
         argv = [str(self.scripts_dir / name), *args]
-        if not os.access(argv[0], os.X_OK) and os.path.isfile(argv[0]):
-            argv.insert(0, "bash")  # an unpacker that dropped the mode bits must not stop the refresh
+        if WINDOWS or (not os.access(argv[0], os.X_OK) and os.path.isfile(argv[0])):
+            # Python for Windows cannot run a .sh, Git's bash can (run.sh names it); and an unpacker
+            # that dropped the mode bits must not stop the refresh.
+            argv.insert(0, os.environ.get("ZOOM_KIT_BASH") or "bash")
         try:
             # A process group of its own: run_script kills all of it (curl too) on a timeout.
             res = self._run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",

@@ -23,7 +23,8 @@ make_python() {
 {
   printf 'argv:'
   printf ' %s' "$@"
-  printf '\nZOOM_ENV_FILE=%s\nZOOM_STARTUP_FETCH_EXIT=%s\nPATH=%s\n' "$ZOOM_ENV_FILE" "$ZOOM_STARTUP_FETCH_EXIT" "$PATH"
+  printf '\nZOOM_ENV_FILE=%s\nZOOM_STARTUP_FETCH_EXIT=%s\nPATH=%s\nZOOM_KIT_BASH=%s\n' "$ZOOM_ENV_FILE" \
+    "$ZOOM_STARTUP_FETCH_EXIT" "$PATH" "${ZOOM_KIT_BASH:-}"
 } >"$STUB_STATE/python.out"
 EOF
   chmod +x "$PROJECT/$1"
@@ -78,6 +79,8 @@ record_fetch() {
   assert_equal 'C:\project\.env' "$(started ZOOM_ENV_FILE)"
   assert_equal 0 "$(started ZOOM_STARTUP_FETCH_EXIT)"
   case :$(started PATH): in *:/mingw64/bin:*) ;; *) flunk "no /mingw64/bin (Git for Windows' curl) on PATH" ;; esac
+  # Python for Windows cannot run a .sh: the monitor is told which bash runs the kit
+  assert_equal "$(windows_path "$(command -v "$KIT_BASH" || echo "$KIT_BASH")")" "$(started ZOOM_KIT_BASH)"
   # the default .env too
   ZOOM_AUTO_REFRESH_THRESHOLD=100 run "$PROJECT/run.sh"
   assert_success
@@ -88,6 +91,7 @@ record_fetch() {
   make_python .venv/Scripts/python.exe
   run "$PROJECT/run.sh"
   assert_success
+  assert_equal "" "$(started ZOOM_KIT_BASH)"
   assert_equal "$PROJECT/zoom_mcp.py" "$(started argv)"
   assert_equal "$PROJECT/.env" "$(started ZOOM_ENV_FILE)"
 }

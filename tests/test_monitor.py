@@ -889,3 +889,26 @@ def test_stop_ends_a_script_in_flight(tmp_path, monkeypatch):
     worker.join(10)
     assert not worker.is_alive() and time.monotonic() - t0 < 5
     wait_until(lambda: _dead(child), timeout=5)
+
+
+def test_on_windows_the_kit_runs_under_the_bash_run_sh_names(setup, monkeypatch):
+    """Python for Windows cannot run a .sh: every script goes through Git's bash.exe, which run.sh
+    names in ZOOM_KIT_BASH (bats/run.bats checks that side)."""
+    clock, env_file, kit, out, _make = setup
+    bash = r"C:\Program Files\Git\usr\bin\bash.exe"
+    monkeypatch.setattr(tm, "WINDOWS", True)
+    monkeypatch.setenv("ZOOM_KIT_BASH", bash)
+    seen = []
+
+    def run(argv, **kw):
+        seen.append(list(argv))
+        return kit(argv[1:], **kw)
+
+    m = TokenMonitor(env_file, env_file.parent / "scripts", settings=Settings(), clock=clock, out=out,
+                     run=run, launched_by_claude=False)
+    clock.t = T0 + 800  # 200 s left: inside the 300 s threshold
+    m.run_once()
+    assert [os.path.basename(a[1]) for a in seen] == ["get_zoom_token.sh", "update_claude_config.sh",
+                                                       "restart_claude_app.sh"]
+    assert all(a[0] == bash for a in seen)
+    assert m.status()["state"] == "fresh"
