@@ -621,7 +621,7 @@ under_size_limit() { # under_size_limit CMD...: CMD may write no file beyond 4 K
   assert_same_file "$CLAUDE_CONFIG_FILE" "$BATS_TEST_TMPDIR/config.before"
   # no temp file is left behind, and without the limit the same runs succeed
   assert_equal "$(printf '%s\n' .env run.sh scripts)" "$(listing)"
-  assert_equal claude.json "$(ls -A "$HOME")"
+  assert_equal claude.json "$(listing "$HOME")"
   run "$SCRIPTS/update_claude_config.sh"
   assert_success
 }

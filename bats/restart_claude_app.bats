@@ -172,7 +172,7 @@ open -g -a Claude" "$(calls)"
   assert_output_contains "ERROR: Claude Desktop did not quit within 1s"
   ! grep -q '^open' "$STUB_LOG" || flunk "started again after it failed to quit: $(calls)"
   assert_equal "osascript -e quit app \"Claude\"
-pkill -x Claude" "$(calls)"
+pkill -u $(id -u) -x Claude" "$(calls)"
 }
 
 @test "macOS: a Claude that does not start: exit 1" {
