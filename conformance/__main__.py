@@ -25,8 +25,8 @@ from pathlib import Path
 
 from conformance import inspector, suite
 from conformance.proxy import BearerProxy
-from conformance.stack import HttpServer, write_env_file
-from zoomsim.control import SimProcess
+from conformance.stack import HttpServer
+from zoomsim.control import SimProcess, write_env_file
 
 RUNS = suite.CACHE / "runs"
 
