@@ -329,7 +329,6 @@ old_masked=$_zmask
 zoom_mask "$new_token"
 hist_phase=logged
 zoom_history fetch_succeeded "duration_s:=$elapsed" "expires_at:=$expires_at" "old=$old_masked" "new=$_zmask"
-zoom_mask "$new_token"
 zoom_say "📋 Token fetched successfully"
 zoom_say "🔄 $old_masked → $_zmask"
 zoom_status "$expires_at" "$_znow"

@@ -161,6 +161,9 @@ def test_a_night_of_refreshes_failures_and_a_recovery(sim, env_file, tmp_path, m
         f"08:00:00  ✅ refreshed by hand in {d[3]} s, expires 09:00:00",
         "08:00:05  🔁 auto-refresh re-enabled: a fresh token found in .env",
     ]
+    # one raw line, as README.md shows it
+    assert ('{"ts":"2026-12-01T23:06:00Z","event":"fetch_failed","by":"monitor","exit":1,'
+            '"reason":"HTTP 500: Internal Server Error","token_left_s":240}') in night.history("--json")
     # zoom_token_status reads the same log: the morning's fetch, and the three failures of the night
     assert status["last_refresh"] == {"at": "2026-12-02T02:30:00Z", "ok": True, "by": "script"}
     assert status["failures_24h"] == 3

@@ -576,7 +576,8 @@ zoom_history_by() { # -> _zby
 
 # zoom_history EVENT [NAME=TEXT | NAME:=JSON]...: append one event.
 zoom_history() {
-  local event=$1 a k v in='' line size max secret=${ZOOM_CLIENT_SECRET:-} tok=${ZOOM_ACCESS_TOKEN:-}
+  local event=$1 a k v input='' line size max secret=${ZOOM_CLIENT_SECRET:-} tok=${ZOOM_ACCESS_TOKEN:-}
+  local _znow _zmask _zdir _zby # the caller's values of these stay as they were
   shift
   zoom_history_on || return 0
   zoom_history_path
@@ -593,9 +594,9 @@ zoom_history() {
         v=${v//$'\r'/ }
         ;;
     esac
-    in=$in$k$'\n'$v$'\n'
+    input=$input$k$'\n'$v$'\n'
   done
-  if ! line=$(printf '%s' "$in" | jq -ncR --argjson now "$_znow" --arg event "$event" --arg by "$_zby" \
+  if ! line=$(printf '%s' "$input" | jq -ncR --argjson now "$_znow" --arg event "$event" --arg by "$_zby" \
     "$_ZOOM_HISTORY_JQ" 2>/dev/null 9>&-); then
     _zoom_history_warn "jq could not write the line (is jq installed?)"
     return 0
