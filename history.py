@@ -184,6 +184,8 @@ def _read_pid(folder: str) -> int | None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there: count it alive (the wait bounds it)
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -241,7 +243,7 @@ class History:
                 os.close(fd)
             if written != len(data):
                 raise OSError(f"only {written} of {len(data)} bytes written")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, TypeError) as exc:
             _warn_once(f"⚠️  cannot write the refresh history to {self.path} ({exc}); going on without it "
                        "(ZOOM_HISTORY=0 turns it off)", self._warn)
             return
