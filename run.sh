@@ -106,9 +106,12 @@ case $threshold in '' | *[!0-9]*) threshold=300 ;; esac
 # a ZOOM_ACCESS_TOKEN in the environment (Claude Desktop's config holds a copy
 # that goes stale after each refresh) must not hide the file's. stdin is the
 # JSON-RPC stream, so the script gets /dev/null; its stdout goes to stderr.
+# The refresh history names run.sh as the one who ran it.
 rc=0
 (
   unset ZOOM_ACCESS_TOKEN ZOOM_TOKEN_EXPIRES_AT
+  ZOOM_HISTORY_BY=run.sh
+  export ZOOM_HISTORY_BY
   exec "$ROOT/scripts/get_zoom_token.sh" -q -t "$threshold"
 ) </dev/null >&2 || rc=$?
 # The monitor counts a failure here as its own first one and waits its cooldown

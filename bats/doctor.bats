@@ -590,3 +590,38 @@ path_without() {
   assert_fix "❌ jq is not installed" "winget install --id jqlang.jq -e   # Windows (winget)"
   assert_line "    fix: choco install jq -y   # Windows (Chocolatey)"
 }
+
+# ---------------------------------------------------------------- the refresh history (issue 15)
+
+@test "history: failed fetches in the last 24 h are a warning with how many and the last reason" {
+  export ZOOM_FAKE_NOW=1800000000 TZ=UTC # 2027-01-15 08:00:00 UTC
+  all_green
+  cd "$PROJECT"
+  # (all_green's --install wrote the first line: a history exists, with no failure)
+  run "$SCRIPTS/doctor.sh"
+  assert_success
+  assert_line "✅ no failed token fetch in the last 24 h ($PROJECT/zoom-token.log)"
+  cat >>"$PROJECT/zoom-token.log" <<'LOG'
+{"ts":"2027-01-14T07:59:59Z","event":"fetch_failed","by":"monitor","exit":1,"reason":"HTTP 500","token_left_s":60}
+{"ts":"2027-01-15T03:33:10Z","event":"fetch_failed","by":"monitor","exit":1,"reason":"HTTP 503","token_left_s":60}
+{"ts":"2027-01-15T03:33:40Z","event":"reload_failed","by":"monitor","reason":"no valid token in .env after get_zoom_token.sh","token_left_s":30}
+{"ts":"2027-01-15T07:00:00Z","event":"fetch_failed","by":"script","exit":1,"reason":"timeout after 15 s","token_left_s":null}
+{"ts":"2027-01-15T07:00:01Z","event":"fetch_succeeded","by":"script","duration_s":0.1,"expires_at":1800000000}
+LOG
+  run "$SCRIPTS/doctor.sh"
+  assert_success # a warning: the token is fine now
+  assert_line "⚠️  3 token fetches failed in the last 24 h; the last at 07:00:00: timeout after 15 s"
+  assert_fix "⚠️  3 token fetches" "make history   # what happened, in order"
+  # one, and the history's rotated copy counts too
+  mv "$PROJECT/zoom-token.log" "$PROJECT/zoom-token.log.1"
+  printf '%s\n' '{"ts":"2027-01-15T07:50:00Z","event":"fetch_failed","by":"401","exit":3,"reason":"credentials rejected","token_left_s":null}' \
+    >"$PROJECT/zoom-token.log"
+  ZOOM_FAKE_NOW=$((1800000000 + 86400 - 3600)) run "$SCRIPTS/doctor.sh"
+  assert_line "⚠️  1 token fetch failed in the last 24 h, at 07:50:00: credentials rejected"
+  # off, or none yet: said for information
+  ZOOM_HISTORY=0 run "$SCRIPTS/doctor.sh"
+  assert_line "ℹ️  refresh history off (ZOOM_HISTORY=0)"
+  rm "$PROJECT"/zoom-token.log*
+  run "$SCRIPTS/doctor.sh"
+  assert_line "ℹ️  no refresh history yet ($PROJECT/zoom-token.log)"
+}

@@ -426,3 +426,32 @@ claude.exe " "$(calls)"
   ! grep -q '^tasklist' "$STUB_LOG" || flunk "tasklist was run: $(calls)"
   [ -e "$RUNNING" ] && [ -e "$OTHER" ]
 }
+
+# --- the refresh history (issue 15) -----------------------------------------------------------
+
+@test "history: restarted, started, skipped (why), failed; nothing for a dry run" {
+  export ZOOM_FAKE_NOW=1800000000
+  mkdir -p "$HOME/Applications/Claude.app"
+  touch "$RUNNING"
+  ZOOM_HISTORY_BY=monitor run "$SCRIPTS/restart_claude_app.sh" --if-running
+  assert_success
+  run "$SCRIPTS/restart_claude_app.sh" --dry-run
+  rm -f "$RUNNING"
+  ZOOM_HISTORY_BY=monitor run "$SCRIPTS/restart_claude_app.sh" --if-running
+  ZOOM_RESTART_CLAUDE=0 run "$SCRIPTS/restart_claude_app.sh"
+  run "$SCRIPTS/restart_claude_app.sh"
+  rm -f "$RUNNING"
+  touch "$STUB_STATE/never_starts"
+  run "$SCRIPTS/restart_claude_app.sh"
+  assert_status 1
+  rmdir "$HOME/Applications/Claude.app"
+  run "$SCRIPTS/restart_claude_app.sh"
+  assert_equal 'restart_done monitor true null null
+restart_skipped monitor null "Claude Desktop not running" null
+restart_skipped script null "ZOOM_RESTART_CLAUDE=0" null
+restart_done script false null null
+restart_failed script null null "Claude Desktop did not start within 1s; start it by hand (or raise ZOOM_RESTART_WAIT; ZOOM_RESTART_CLAUDE=0 skips this restart)"
+restart_skipped script null "Claude Desktop not found" null' \
+    "$(jq -r '"\(.event) \(.by) \(.was_running | tojson) \(.why | tojson) \(.reason | tojson)"' "$PROJECT/zoom-token.log")"
+  assert_equal 1 "$(jq -r 'select(.event == "restart_failed") | .exit' "$PROJECT/zoom-token.log")"
+}

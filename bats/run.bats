@@ -112,3 +112,13 @@ record_fetch() {
   ZOOM_AUTO_REFRESH_THRESHOLD=90 run "$PROJECT/run.sh"
   assert_equal "-q -t 90" "$(cat "$STUB_STATE/fetch.args")"
 }
+
+@test "the start-up token check is written to the history as run.sh's; the server is not told so" {
+  make_python .venv/bin/python
+  printf 'printf "ZOOM_HISTORY_BY=%%s\\n" "${ZOOM_HISTORY_BY:-}" >>"$STUB_STATE/python.out"\n' >>"$PROJECT/.venv/bin/python"
+  run "$PROJECT/run.sh"
+  assert_success
+  assert_equal '{"ts":"2030-03-17T17:46:40Z","event":"token_valid","by":"run.sh","token_left_s":3600}' \
+    "$(cat "$PROJECT/zoom-token.log")"
+  assert_equal "" "$(started ZOOM_HISTORY_BY)" # the monitor names itself
+}

@@ -150,12 +150,15 @@ minimal_path() {
 }
 
 # stub NAME [BODY]: a fake command on PATH that logs "NAME ARGS..." to
-# $STUB_LOG (one line per call), then runs BODY (shell code; default: exit 0).
+# $STUB_LOG (one line per call, in one write: stubs running at once, e.g. a
+# started app and the poll that waits for it, never mix their lines), then
+# runs BODY (shell code; default: exit 0).
 stub() {
   local name=$1 body=${2:-exit 0}
   {
     printf '#!/usr/bin/env bash\n'
-    printf '{ printf %%s %q; [ "$#" -eq 0 ] || printf " %%s" "$@"; printf "\\n"; } >>"$STUB_LOG"\n' "$name"
+    printf '_stub_line=%q; for _stub_a in "$@"; do _stub_line="$_stub_line $_stub_a"; done\n' "$name"
+    printf 'printf "%%s\\n" "$_stub_line" >>"$STUB_LOG"\n'
     printf '%s\n' "$body"
   } >"$STUB_BIN/$name"
   chmod +x "$STUB_BIN/$name"

@@ -485,3 +485,39 @@ twenty_installs() {
   case $stderr in "ERROR: required command(s) not found: cygpath"*) ;; *) flunk "stderr: $stderr" ;; esac
   [ ! -e "$CONFIG" ]
 }
+
+# --- the refresh history (issue 15) -----------------------------------------------------------
+
+# The history's events, one "event by mode why/reason" line each (fields that are absent left out).
+history_events() {
+  [ ! -e "$PROJECT/zoom-token.log" ] ||
+    jq -r '[.event, .by, .mode, .why, (.exit | values | tostring), .reason, .token] | map(values) | join(" | ")' \
+      "$PROJECT/zoom-token.log"
+}
+
+@test "history: updated, unchanged, installed, removed, failed; nothing for a dry run or a usage error" {
+  export ZOOM_FAKE_NOW=1800000000
+  rm -f "$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh" # no config: nothing to update
+  write_config
+  ZOOM_HISTORY_BY=monitor run "$SCRIPTS/update_claude_config.sh"
+  ZOOM_HISTORY_BY=monitor run "$SCRIPTS/update_claude_config.sh"
+  run "$SCRIPTS/update_claude_config.sh" --dry-run
+  run "$SCRIPTS/update_claude_config.sh" --remove
+  run "$SCRIPTS/update_claude_config.sh" # no entry now
+  run "$SCRIPTS/update_claude_config.sh" --install
+  run "$SCRIPTS/update_claude_config.sh" --bogus
+  printf '{"mcpServers": ' >"$CONFIG" # broken JSON
+  ZOOM_HISTORY_BY=401 run "$SCRIPTS/update_claude_config.sh"
+  assert_status 1
+  assert_equal "config_unchanged | script | no Claude Desktop config
+config_updated | monitor | update | eyJz...NTMz
+config_unchanged | monitor | update | already up to date
+config_updated | script | remove
+config_unchanged | script | no \"zoom\" server in the Claude Desktop config
+config_updated | script | install | eyJz...NTMz
+config_failed | 401 | 1 | $CONFIG is not valid JSON; left untouched:" "$(history_events)"
+  case $(cat "$PROJECT/zoom-token.log") in *"$TOKEN"* | *ghp_secretvalue*) flunk "a secret in the history" ;; esac
+  assert_equal 2027-01-15T08:00:00Z "$(jq -r .ts "$PROJECT/zoom-token.log" | sort -u)" # the fake clock's time
+  assert_equal 600 "$(file_mode "$PROJECT/zoom-token.log")"
+}

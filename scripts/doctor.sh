@@ -11,6 +11,8 @@
 #   - the token endpoint reachable and the credentials accepted: one token
 #     request, made only when the token is missing or expired, or with
 #     --online; the new token is thrown away and .env is never changed
+#   - the refresh history (zoom-token.log beside .env): a warning when token
+#     fetches failed in the last 24 hours, with how many and the last reason
 #   - Claude Desktop's config: found, valid JSON, with this server's entry
 #     pointing at this checkout's run.sh
 #   - whether Claude Desktop is running (for information only)
@@ -370,6 +372,41 @@ check_endpoint() {
   body=''
 }
 
+# A warning (not a failure: the token may be fine again) when the last 24 h
+# hold failed token fetches, with how many and the last reason.
+check_history() {
+  local history
+  history=$(in_root make history)
+  zoom_history_path
+  if ! zoom_history_on; then
+    info "refresh history off (ZOOM_HISTORY=0)"
+    return
+  fi
+  if [ ! -e "$_zhlog" ] && [ ! -e "$_zhlog.1" ]; then
+    info "no refresh history yet ($_zhlog)"
+    return
+  fi
+  if ! command -v jq >/dev/null 2>&1; then
+    info "refresh history not checked: jq is needed (see above)"
+    return
+  fi
+  # shellcheck source=lib/history.sh source-path=SCRIPTDIR
+  . "$ZOOM_SCRIPTS_DIR/lib/history.sh"
+  if ! zoom_history_failures; then
+    warn "could not read the refresh history ($_zhlog)"
+    fix "$history"
+  elif [ "$_zhfail" = 0 ]; then
+    ok "no failed token fetch in the last 24 h ($_zhlog)"
+  else
+    if [ "$_zhfail" = 1 ]; then
+      warn "1 token fetch failed in the last 24 h, at $_zhlast"
+    else
+      warn "$_zhfail token fetches failed in the last 24 h; the last at $_zhlast"
+    fi
+    fix "$history   # what happened, in order"
+  fi
+}
+
 # Where the scripts look for Claude Desktop's config. -> _zpath ('' if unknown)
 claude_config_path() {
   _zpath=''
@@ -517,6 +554,7 @@ check_tools
 check_env_file
 check_token
 check_endpoint
+check_history
 check_claude_config
 check_claude_running
 

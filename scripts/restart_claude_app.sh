@@ -21,6 +21,9 @@
 # never restarts), ZOOM_RESTART_WAIT (15: seconds to wait for Claude to quit,
 # and again to start), ZOOM_RESTART_POLL (0.5: seconds between checks).
 #
+# Each run but a dry run adds what it did to the refresh history, zoom-token.log
+# beside .env (check_zoom_token.sh --history shows it).
+#
 # Exit codes:
 #   0  restarted, or nothing to do (disabled, not installed, not running)
 #   1  Claude failed to quit or start within the bound
@@ -53,9 +56,21 @@ done
 
 zoom_load_env
 
-if [ "${ZOOM_RESTART_CLAUDE:-1}" = 0 ]; then
-  zoom_say "Claude Desktop restart disabled (ZOOM_RESTART_CLAUDE=0)"
+# A failure from here on is logged at exit (restart_failed), with the first ERROR line.
+hist_on_exit() {
+  [ "$1" != 0 ] && [ "$dry_run" = 0 ] || return 0
+  zoom_history restart_failed "exit:=$1" "reason=${_zoom_first_error:-exit code $1}"
+}
+ZOOM_EXIT_HOOK=hist_on_exit
+zoom_on_exit
+skipped() { # skipped WHY MESSAGE: nothing to do, said and logged
+  zoom_say "$2"
+  [ "$dry_run" = 1 ] || zoom_history restart_skipped "why=$1"
   exit 0
+}
+
+if [ "${ZOOM_RESTART_CLAUDE:-1}" = 0 ]; then
+  skipped "ZOOM_RESTART_CLAUDE=0" "Claude Desktop restart disabled (ZOOM_RESTART_CLAUDE=0)"
 fi
 wait_s=${ZOOM_RESTART_WAIT:-15}
 poll=${ZOOM_RESTART_POLL:-0.5}
@@ -139,12 +154,10 @@ running=0
 if claude_running; then running=1; fi
 
 if [ "$running" = 0 ] && ! claude_installed; then
-  zoom_say "Claude Desktop not found; nothing to restart"
-  exit 0
+  skipped "Claude Desktop not found" "Claude Desktop not found; nothing to restart"
 fi
 if [ "$running" = 0 ] && [ "$if_running" = 1 ]; then
-  zoom_say "Claude Desktop is not running; nothing to restart (--if-running)"
-  exit 0
+  skipped "Claude Desktop not running" "Claude Desktop is not running; nothing to restart (--if-running)"
 fi
 if [ "$running" = 1 ] && ! claude_installed && [ "$_zos" != macos ]; then
   # We could stop it but not start it again: leave it alone.
@@ -175,6 +188,8 @@ claude_start || zoom_die 1 "could not start Claude Desktop ($start_cmd); start i
 wait_for 0 || zoom_die 1 "Claude Desktop did not start within ${wait_s}s; start it by hand (or raise ZOOM_RESTART_WAIT; ZOOM_RESTART_CLAUDE=0 skips this restart)"
 if [ "$running" = 1 ]; then
   zoom_say "✅ Claude Desktop restarted"
+  zoom_history restart_done "was_running:=true"
 else
   zoom_say "✅ Claude Desktop started"
+  zoom_history restart_done "was_running:=false"
 fi

@@ -32,6 +32,9 @@
 # symlinked config stays a symlink; a read-only one (no write permission, or
 # no write bit at all, even for root) is refused.
 #
+# Each run but a dry run adds what it did to the refresh history, zoom-token.log
+# beside .env (check_zoom_token.sh --history shows it).
+#
 # Exit codes:
 #   0  updated, or nothing to do
 #   1  the config is not one valid JSON object, is read-only (left untouched)
@@ -72,6 +75,13 @@ done
 
 zoom_load_env
 zoom_on_exit
+
+# A failure after this point is logged at exit (config_failed), with the first ERROR line.
+hist_on_exit() {
+  [ "$1" != 0 ] && [ "$dry_run" = 0 ] || return 0
+  zoom_history config_failed "exit:=$1" "reason=${_zoom_first_error:-exit code $1}"
+}
+ZOOM_EXIT_HOOK=hist_on_exit
 zoom_require_cmd jq mktemp
 
 name=${CLAUDE_MCP_SERVER_NAME:-zoom}
@@ -136,6 +146,7 @@ plan() {
     current=$(jq -s '.[0] // {}' <"$target") || zoom_die 1 "cannot read $config"
   elif [ "$mode" != install ]; then
     zoom_say "Nothing to update: $config does not exist (use --install to add the $name server)"
+    [ "$dry_run" = 1 ] || zoom_history config_unchanged "why=no Claude Desktop config"
     exit 0
   fi
 
@@ -143,6 +154,7 @@ plan() {
     + (if (.mcpServers | type) == "object" and (.mcpServers | has($n)) then " entry" else "" end)')
   if [ "$mode" != install ] && [ "${servers_type#* }" != entry ]; then
     zoom_say "Nothing to update: no \"$name\" entry in mcpServers of $config (use --install to add it)"
+    [ "$dry_run" = 1 ] || zoom_history config_unchanged "why=no \"$name\" server in the Claude Desktop config"
     exit 0
   fi
   case $servers_type in
@@ -209,6 +221,7 @@ up_to_date() { # exits when there is nothing to write
       update) zoom_say "✅ \"$name\" in $config already has the current token ($token_masked); nothing to change" ;;
       *) zoom_say "✅ \"$name\" in $config is already up to date; nothing to change" ;;
     esac
+    zoom_history config_unchanged "mode=$mode" "why=already up to date"
     exit 0
   fi
 }
@@ -270,6 +283,10 @@ fi
 printf '%s\n' "$new" >"$_ztmp" || zoom_write_failed "$config"
 zoom_commit "$_ztmp" "$target"
 zoom_unlock
+case $mode in
+  remove) zoom_history config_updated "mode=$mode" ;;
+  *) zoom_history config_updated "mode=$mode" "token=$token_masked" ;;
+esac
 
 case $mode in
   update) zoom_say "✅ Updated ZOOM_ACCESS_TOKEN of the \"$name\" MCP server in $config ($token_masked)" ;;

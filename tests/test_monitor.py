@@ -210,7 +210,8 @@ def test_status_states_and_dict(setup):
     _clock, _env, _kit, _out, make = setup
     m = make()
     assert m.status() == {"state": "fresh", "expires_at": T0 + 1000, "seconds_left": 1000,
-                          "auto_refresh_enabled": True, "consecutive_failures": 0}
+                          "auto_refresh_enabled": True, "consecutive_failures": 0,
+                          "last_refresh": None, "failures_24h": 0}
 
 
 def test_mask():
@@ -410,7 +411,8 @@ def test_recovery_when_env_gets_a_new_token_from_outside(setup):
     assert got[1].startswith("🔑 Token Status: ✅ Expires in 1h 0m 0s")
     assert m.get_token() == new
     assert m.status() | {"expires_at": 0} == {"state": "fresh", "expires_at": 0, "seconds_left": 3600,
-                                               "auto_refresh_enabled": True, "consecutive_failures": 0}
+                                               "auto_refresh_enabled": True, "consecutive_failures": 0,
+                                               "last_refresh": None, "failures_24h": 0}
     # and auto-refresh works again at the next crossing
     drive(m, clock, clock.t + 3300 + 1)
     assert kit.names()[-3:] == ["get_zoom_token.sh", "update_claude_config.sh", "restart_claude_app.sh"]

@@ -584,7 +584,8 @@ async def test_revoked_token_recovers_through_exactly_one_token_request(server):
     status = await server.call("zoom_token_status")
     assert status.structured_content["state"] == "fresh"
     assert set(status.structured_content) == {
-        "state", "expires_at", "seconds_left", "auto_refresh_enabled", "consecutive_failures"}
+        "state", "expires_at", "seconds_left", "auto_refresh_enabled", "consecutive_failures",
+        "last_refresh", "failures_24h"}
 
 
 @pytest.mark.anyio

@@ -78,7 +78,13 @@ ZOOM_ENV_FILE=$_zpath
 # ------------------------------------------------------------------ messages
 ZOOM_QUIET=${ZOOM_QUIET:-0}
 zoom_say() { [ "$ZOOM_QUIET" = 1 ] || printf '%s\n' "$*"; }
-zoom_err() { printf 'ERROR: %s\n' "$*" >&2; }
+# The run's first error stays in _zoom_first_error: the history's reason when a
+# script fails where it set none of its own.
+_zoom_first_error=''
+zoom_err() {
+  [ -n "$_zoom_first_error" ] || _zoom_first_error=$*
+  printf 'ERROR: %s\n' "$*" >&2
+}
 zoom_warn() { printf 'WARNING: %s\n' "$*" >&2; }
 zoom_die() { # zoom_die EXIT_CODE MESSAGE...
   local code=$1
@@ -187,7 +193,8 @@ zoom_threshold() {
 # The settings the scripts take from .env; anything else there is not theirs.
 _ZOOM_FILE_KEYS=' ZOOM_ACCOUNT_ID ZOOM_CLIENT_ID ZOOM_CLIENT_SECRET ZOOM_OAUTH_URL ZOOM_API_BASE_URL'
 _ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_TOKEN_THRESHOLD ZOOM_HTTP_TIMEOUT ZOOM_LOCK_TIMEOUT ZOOM_RESTART_CLAUDE"
-_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_RESTART_WAIT ZOOM_RESTART_POLL CLAUDE_CONFIG_FILE CLAUDE_MCP_SERVER_NAME CLAUDE_APP_EXE "
+_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_RESTART_WAIT ZOOM_RESTART_POLL CLAUDE_CONFIG_FILE CLAUDE_MCP_SERVER_NAME CLAUDE_APP_EXE"
+_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_HISTORY "
 
 # Load the kit's settings from the .env file. The environment wins (set, even
 # empty, beats the file), except for the token pair, which comes from the file
@@ -197,8 +204,9 @@ _ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_RESTART_WAIT ZOOM_RESTART_POLL CLAUDE_CON
 # the file alone: no token there is no token. As in python-dotenv, a later
 # binding of a key replaces an earlier one, and "KEY" alone leaves it unset.
 # Only the settings above are read from the file: test hooks (ZOOM_FAKE_NOW,
-# ZOOM_NO_FLOCK, ZOOM_QUIET, _ZOOM_*) and the kit's own variables come from
-# the environment alone, so a stray line in .env cannot fake the clock.
+# ZOOM_NO_FLOCK, ZOOM_QUIET, ZOOM_HISTORY_BY, ZOOM_HISTORY_MAX_BYTES, _ZOOM_*) and
+# the kit's own variables come from the environment alone, so a stray line in
+# .env cannot fake the clock.
 zoom_token_file_only=0
 zoom_load_env() {
   local k v
@@ -414,13 +422,18 @@ zoom_status() {
 }
 
 # -------------------------------------------------------- files and cleanup
+# ZOOM_EXIT_HOOK: a function the script names, run first at exit with the exit
+# status (get_zoom_token.sh logs a failed fetch there, whatever ended it).
 ZOOM_CLEANUP=()
+ZOOM_EXIT_HOOK=''
 zoom_cleanup() {
-  local f
+  local rc=$? f
+  [ -z "$ZOOM_EXIT_HOOK" ] || "$ZOOM_EXIT_HOOK" "$rc" || :
   for f in ${ZOOM_CLEANUP[@]+"${ZOOM_CLEANUP[@]}"}; do
     rm -rf -- "$f" 2>/dev/null || :
   done
   zoom_unlock
+  _zoom_history_unlock
 }
 zoom_on_exit() {
   trap zoom_cleanup EXIT
@@ -501,24 +514,173 @@ zoom_write_failed() { # zoom_write_failed TARGET
   zoom_die 1 "cannot write the new content of $1 (disk full?); $1 unchanged; free some space and run again"
 }
 
+# ------------------------------------------------------------------ history
+# What the kit did, for `check_zoom_token.sh --history` (lib/history.sh reads
+# it): zoom-token.log beside .env, one JSON object per line, {"ts" (ISO 8601
+# UTC), "event", "by", then the event's fields}. The server's token monitor
+# writes the same file by the same rules (history.py):
+# - each line is one write of the whole line in append mode (>>), and well
+#   under PIPE_BUF (512 bytes on macOS), so concurrent writers never mix lines;
+# - no secret: the client secret and the token are taken out here, before jq
+#   sees a value (and values reach jq on its stdin, never its command line);
+#   jq takes out any JWT, a bearer or Authorization header and a URL's query;
+# - past ZOOM_HISTORY_MAX_BYTES (1 MiB; a test hook, environment only) the log
+#   becomes .1 (.1 -> .2 -> .3, the oldest dropped), under <log>.lock;
+# - ZOOM_HISTORY=0 turns it off; a log that cannot be written never fails a
+#   script: one warning, then silence.
+# Who ran the script (ZOOM_HISTORY_BY, set by the monitor, run.sh and the 401
+# path) is "by"; a person running it by hand is "script".
+_zoom_hist_warned=0
+_zoom_hist_lockdir=''
+
+# The jq program that makes the line: fields come on stdin as pairs of lines,
+# NAME then VALUE (text), or NAME:= then VALUE (JSON: a number, null, true).
+# shellcheck disable=SC2016 # jq's own $variables
+_ZOOM_HISTORY_JQ='
+def clean:
+  gsub("[[:cntrl:]]"; " ")
+  | gsub("(?<u>[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]?#]*)[?#][^[:space:]]*"; "\(.u)?...")
+  | gsub("(?<a>[Aa]uthorization)[[:space:]]*[:=].*"; "\(.a): ****")
+  | gsub("(?<b>[Bb]earer)[[:space:]]+[^[:space:]]+"; "\(.b) ****")
+  | gsub("(?<t>eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*)"; .t[0:4] + "..." + .t[-4:]);
+def shorten($n):
+  with_entries(if .key == "ts" or .key == "event" or .key == "by"
+                  or (.value | type) != "string" or (.value | length) <= $n then .
+               else .value |= .[0:$n] + "…" end);
+def fit($n):
+  if (tojson | utf8bytelength) <= 480 then . elif $n < 8 then shorten(0) else shorten($n) | fit($n / 2 | floor) end;
+[inputs] as $l
+| reduce range(0; $l | length - 1; 2) as $i ({ts: ($now | todate), event: $event, by: $by};
+    ($l[$i]) as $k
+    | if ($k | endswith(":=")) then .[$k | rtrimstr(":=")] = ($l[$i + 1] | fromjson)
+      else .[$k] = ($l[$i + 1] | clean) end)
+| shorten(200) | fit(100)'
+
+zoom_history_on() { # ZOOM_HISTORY: 0, false, no or off turn the history off
+  case ${ZOOM_HISTORY:-1} in
+    0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff]) return 1 ;;
+  esac
+}
+
+zoom_history_path() { # -> _zhlog, the log beside ZOOM_ENV_FILE
+  zoom_dirname "$ZOOM_ENV_FILE"
+  _zhlog=$_zdir/zoom-token.log
+}
+
+zoom_history_by() { # -> _zby
+  case ${ZOOM_HISTORY_BY:-} in
+    monitor | run.sh | 401) _zby=$ZOOM_HISTORY_BY ;;
+    *) _zby=script ;;
+  esac
+}
+
+# zoom_history EVENT [NAME=TEXT | NAME:=JSON]...: append one event.
+zoom_history() {
+  local event=$1 a k v input='' line size max secret=${ZOOM_CLIENT_SECRET:-} tok=${ZOOM_ACCESS_TOKEN:-}
+  local _znow _zmask _zdir _zby # the caller's values of these stay as they were
+  shift
+  zoom_history_on || return 0
+  zoom_history_path
+  zoom_history_by
+  zoom_now
+  [ -z "$tok" ] || zoom_mask "$tok"
+  for a in "$@"; do
+    case $a in
+      *:=*) k=${a%%:=*}:= v=${a#*:=} ;;
+      *) k=${a%%=*} v=${a#*=}
+        [ -z "$secret" ] || v=${v//"$secret"/***}
+        [ -z "$tok" ] || v=${v//"$tok"/"$_zmask"}
+        v=${v//$'\n'/ }
+        v=${v//$'\r'/ }
+        ;;
+    esac
+    input=$input$k$'\n'$v$'\n'
+  done
+  if ! line=$(printf '%s' "$input" | jq -ncR --argjson now "$_znow" --arg event "$event" --arg by "$_zby" \
+    "$_ZOOM_HISTORY_JQ" 2>/dev/null 9>&-); then
+    _zoom_history_warn "jq could not write the line (is jq installed?)"
+    return 0
+  fi
+  if ! { printf '%s\n' "$line" >>"$_zhlog"; } 2>/dev/null; then
+    _zoom_history_warn "check that its folder is writable and has free space"
+    return 0
+  fi
+  max=${ZOOM_HISTORY_MAX_BYTES:-1048576}
+  zoom_is_uint "$max" || max=1048576
+  size=$({ wc -c <"$_zhlog"; } 2>/dev/null) || return 0 # (gone: rotated by another writer)
+  size=${size//[!0-9]/}
+  [ "${size:-0}" -le "$max" ] || _zoom_history_rotate "$max"
+}
+
+_zoom_history_warn() {
+  [ "$_zoom_hist_warned" = 0 ] || return 0
+  _zoom_hist_warned=1
+  zoom_warn "cannot write the refresh history to $_zhlog ($1); going on without it (ZOOM_HISTORY=0 turns it off)"
+}
+
+# Under the log's lock, and only if the log is still too big (another writer
+# may have rotated it meanwhile). A lock not had within 5 s is left to the next
+# writer: the history never holds up a refresh.
+_zoom_history_rotate() { # _zoom_history_rotate MAX
+  local log=$_zhlog size
+  _zoom_lock_on 8 "$log.lock" 5 || return 0
+  _zoom_hist_lockdir=$_zld
+  size=$({ wc -c <"$log"; } 2>/dev/null) || size=0
+  size=${size//[!0-9]/}
+  if [ "${size:-0}" -gt "$1" ]; then
+    [ ! -e "$log.2" ] || mv -f -- "$log.2" "$log.3" 2>/dev/null || :
+    [ ! -e "$log.1" ] || mv -f -- "$log.1" "$log.2" 2>/dev/null || :
+    mv -f -- "$log" "$log.1" 2>/dev/null || :
+  fi
+  _zoom_history_unlock
+}
+_zoom_history_unlock() {
+  if [ -n "$_zoom_hist_lockdir" ]; then
+    rm -rf -- "$_zoom_hist_lockdir" 2>/dev/null || :
+    _zoom_hist_lockdir=''
+  fi
+  { exec 8>&-; } 2>/dev/null || :
+}
+
 # ------------------------------------------------------------------ locking
 # One holder at a time for LOCKFILE. flock(1) where present (released by the
 # kernel when the holder dies, even by kill -9). Elsewhere (macOS) a mkdir
 # lock holding the owner's PID; a lock whose owner is gone (kill -0 fails) is
 # taken over, so it cannot stay stale. ZOOM_NO_FLOCK=1 forces the fallback.
+# history.py takes the history's lock by the same protocol, so the two exclude
+# each other.
 _zoom_lockdir=''
 zoom_lock() { # zoom_lock LOCKFILE WAIT_SECONDS; returns 1 on timeout
-  local lock=$1 wait=$2 deadline pid pid2 empty_polls=0
+  local rc=0
+  _zoom_lock_on 9 "$1" "$2" || rc=$?
+  [ "$rc" != 2 ] || zoom_die 1 "cannot open the lock file $1"
+  [ "$rc" = 0 ] || return 1
+  _zoom_lockdir=$_zld
+}
+zoom_unlock() {
+  if [ -n "$_zoom_lockdir" ]; then
+    rm -rf -- "$_zoom_lockdir" 2>/dev/null || :
+    _zoom_lockdir=''
+  fi
+}
+
+# _zoom_lock_on FD LOCKFILE WAIT_SECONDS: the protocol itself; flock holds the
+# lock on descriptor FD (closing it releases the lock). -> _zld, the mkdir
+# lock's folder to remove on release ('' under flock). Returns 1 on timeout,
+# 2 when the lock file cannot be opened.
+_zoom_lock_on() {
+  local fd=$1 lock=$2 wait=$3 deadline pid pid2 empty_polls=0
+  _zld=''
   if [ -z "${ZOOM_NO_FLOCK:-}" ] && command -v flock >/dev/null 2>&1; then
-    exec 9>>"$lock" || zoom_die 1 "cannot open the lock file $lock"
-    flock -w "$wait" 9 || return 1
+    { eval "exec $fd>>\"\$lock\""; } 2>/dev/null || return 2
+    flock -w "$wait" "$fd" || return 1
     return 0
   fi
   deadline=$((SECONDS + wait))
   while :; do
     if mkdir "$lock.d" 2>/dev/null; then
       printf '%s\n' "$$" >"$lock.d/pid"
-      _zoom_lockdir=$lock.d
+      _zld=$lock.d
       return 0
     fi
     pid=''
@@ -546,12 +708,6 @@ zoom_lock() { # zoom_lock LOCKFILE WAIT_SECONDS; returns 1 on timeout
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.05
   done
-}
-zoom_unlock() {
-  if [ -n "$_zoom_lockdir" ]; then
-    rm -rf -- "$_zoom_lockdir" 2>/dev/null || :
-    _zoom_lockdir=''
-  fi
 }
 
 # ---------------------------------------------------------------------- OS
