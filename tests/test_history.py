@@ -505,3 +505,55 @@ def test_a_fetch_that_leaves_no_valid_token_is_a_reload_failure(fake):
     assert monitor_events(env_file) == [
         {"event": "reload_failed", "by": "monitor",
          "reason": "no valid token in .env after get_zoom_token.sh", "token_left_s": 200}]
+
+
+# --------------------------------------------------------------------------- the shell's fast path
+
+PLAIN_CASES = [
+    ("fetch_succeeded",
+     ["duration_s:=0.140123", f"expires_at:={T0 + 3600}", "old=(none)", "new=eyJz...NTMz"]),
+    ("token_valid", ["left_s:=3540"]),
+    ("config_unchanged", ["why=already has the current token"]),
+    ("fetch_failed", ["exit:=1", "reason=timeout after 15 s", "token_left_s:=null", "forced:=true"]),
+    ("x", ["n:=-3", "m:=0", "d:=12.5", "t:=false", "url=https://zoom.us/oauth/token"]),
+]
+NEEDS_JQ = [  # each must go through jq: what the fast path cannot write as jq would
+    ("x", ['say=she said "no"']), ("x", ["path=C:\\Users\\me"]), ("x", ["name=Zoë"]),
+    ("x", ["url=https://zoom.us/oauth/token?account_id=1"]), ("x", ["h=Authorization: Basic abc"]),
+    ("x", ["h=Bearer abc"]), ("x", [f"t={OTHER_JWT}"]), ("x", ["long=" + "y" * 201]),
+    ("x", ["d:=0.140"]), ("x", ["d:=1e3"]), ("x", ["d:=0.00001"]), ("x", ["d:=007"]),
+    ("x", [f"{k}={'v' * 150}" for k in "abc"]),  # the whole over 480 bytes
+]
+
+
+def without_jq(tmp_path) -> str:
+    """PATH with every command the shell writer may use but jq."""
+    bin_dir = tmp_path / "bin-no-jq"
+    bin_dir.mkdir()
+    for name in ("bash", "date", "wc", "mkdir", "rm", "mv"):
+        found = subprocess.run(["bash", "-c", f"command -v {name}"], capture_output=True,
+                               text=True).stdout.strip()
+        if found:
+            (bin_dir / name).symlink_to(found)
+    return str(bin_dir)
+
+
+@pytest.mark.parametrize("event, fields", PLAIN_CASES)
+def test_a_plain_line_is_written_without_jq_as_jq_writes_it(tmp_path, event, fields):
+    env_file = tmp_path / ".env"
+    env_file.write_text("")
+    forced = shell_history(env_file, event, *fields, _ZOOM_HISTORY_JQ_ONLY="1")
+    fast = shell_history(env_file, event, *fields, PATH=without_jq(tmp_path))
+    assert forced.returncode == fast.returncode == 0 and fast.stderr == "", fast.stderr
+    by_jq, by_bash = log_lines(env_file)
+    assert by_bash == by_jq
+
+
+@pytest.mark.parametrize("event, fields", NEEDS_JQ)
+def test_anything_else_is_left_to_jq(tmp_path, event, fields):
+    env_file = tmp_path / ".env"
+    env_file.write_text("")
+    res = shell_history(env_file, event, *fields, PATH=without_jq(tmp_path))
+    assert "jq could not write the line" in res.stderr and log_lines(env_file) == []
+    assert shell_history(env_file, event, *fields).returncode == 0  # with jq: written
+    assert len(log_lines(env_file)) == 1

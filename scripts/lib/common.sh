@@ -321,27 +321,42 @@ zoom_duration() { # zoom_duration SECONDS -> _zdur: 1h 0m 5s | 57m 29s | 45s
 # differs: GNU `date -d @N`, BSD `date -r N` (detected once).
 _zoom_date_style=''
 zoom_clock() { # zoom_clock EPOCH -> _zclock
-  local t
+  _zoom_strftime '%I:%M:%S %p' "$1"
+  _zclock=${_zft#0}
+}
+
+# The UTC time stamp of the history's lines (2026-12-01T03:02:11Z).
+zoom_utc_stamp() { # zoom_utc_stamp EPOCH -> _zutc
+  _zoom_strftime '%Y-%m-%dT%H:%M:%SZ' "$1" utc
+  _zutc=$_zft
+}
+
+_zoom_strftime() { # _zoom_strftime FORMAT EPOCH [utc] -> _zft
   if [ -z "${_ZOOM_NO_PRINTF_T:-}" ] &&
     { [ "${BASH_VERSINFO[0]}" -ge 5 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 2 ]; }; }; then
-    printf -v t '%(%I:%M:%S %p)T' "$1"
-  else
-    if [ -z "$_zoom_date_style" ]; then
-      # Probe with -r: BSD reads it as seconds; GNU as a file name, and fails
-      # (probing -d instead could make an old BSD date try to set the clock).
-      if [ "$(date -u -r 0 +%s 2>/dev/null)" = 0 ]; then
-        _zoom_date_style=bsd
-      else
-        _zoom_date_style=gnu
-      fi
-    fi
-    if [ "$_zoom_date_style" = gnu ]; then
-      t=$(date -d "@$1" '+%I:%M:%S %p')
+    if [ -n "${3:-}" ]; then
+      TZ=UTC0 printf -v _zft "%($1)T" "$2"
     else
-      t=$(date -r "$1" '+%I:%M:%S %p')
+      printf -v _zft "%($1)T" "$2"
+    fi
+    return 0
+  fi
+  if [ -z "$_zoom_date_style" ]; then
+    # Probe with -r: BSD reads it as seconds; GNU as a file name, and fails
+    # (probing -d instead could make an old BSD date try to set the clock).
+    if [ "$(date -u -r 0 +%s 2>/dev/null)" = 0 ]; then
+      _zoom_date_style=bsd
+    else
+      _zoom_date_style=gnu
     fi
   fi
-  _zclock=${t#0}
+  local u=''
+  [ -z "${3:-}" ] || u=-u
+  if [ "$_zoom_date_style" = gnu ]; then
+    _zft=$(date $u -d "@$2" "+$1")
+  else
+    _zft=$(date $u -r "$2" "+$1")
+  fi
 }
 
 # ------------------------------------------------------------------ token
@@ -596,11 +611,18 @@ zoom_history() {
     esac
     input=$input$k$'\n'$v$'\n'
   done
-  if ! line=$(printf '%s' "$input" | jq -ncR --argjson now "$_znow" --arg event "$event" --arg by "$_zby" \
-    "$_ZOOM_HISTORY_JQ" 2>/dev/null 9>&-); then
-    _zoom_history_warn "jq could not write the line (is jq installed?)"
-    return 0
+  # Most lines hold plain words and numbers: written here, jq's start-up (~40 ms) is saved on every
+  # refresh. Anything else (quotes, non-ASCII, a URL, a token's shape, a long line) goes to jq, which
+  # escapes, masks and shortens it; both write the same bytes (tests/test_history.py).
+  if ! _zoom_history_plain "$event" "$@" || [ -n "${_ZOOM_HISTORY_JQ_ONLY:-}" ]; then
+    if ! line=$(printf '%s' "$input" | jq -ncR --argjson now "$_znow" --arg event "$event" --arg by "$_zby" \
+      "$_ZOOM_HISTORY_JQ" 2>/dev/null 9>&-); then
+      _zoom_history_warn "jq could not write the line (is jq installed?)"
+      return 0
+    fi
   fi
+  # The log is private whoever creates it, whatever the caller's umask (the scripts set 077).
+  [ -e "$_zhlog" ] || (umask 077 && : >>"$_zhlog") 2>/dev/null || :
   if ! { printf '%s\n' "$line" >>"$_zhlog"; } 2>/dev/null; then
     _zoom_history_warn "check that its folder is writable and has free space"
     return 0
@@ -610,6 +632,48 @@ zoom_history() {
   size=$({ wc -c <"$_zhlog"; } 2>/dev/null) || return 0 # (gone: rotated by another writer)
   size=${size//[!0-9]/}
   [ "${size:-0}" -le "$max" ] || _zoom_history_rotate "$max"
+}
+
+# The line as jq would write it, when every value is plain: printable ASCII without a quote or a
+# backslash, nothing the jq program scrubs (_ZOOM_NEEDS_SCRUB), texts of 200 characters at most,
+# JSON values that are canonical numbers, true, false or null, and the whole under 480 bytes.
+# -> line (the caller's local); returns 1 when jq must write it.
+# What the jq program's `clean` rewrites (a URL's query, Authorization, a bearer, a JWT), the same patterns:
+_ZOOM_NEEDS_SCRUB='[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]?#]*[?#]|[Aa]uthorization[[:space:]]*[:=]|[Bb]earer[[:space:]]+[^[:space:]]|eyJ[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+[.]'
+_ZOOM_PLAIN_NUMBER='^-?([1-9][0-9]{0,14}|0|(0|[1-9][0-9]{0,8})[.][0-9]{0,5}[1-9])$'
+_zoom_history_plain() { # _zoom_history_plain EVENT [NAME=TEXT | NAME:=JSON]...
+  local a k v out
+  zoom_utc_stamp "$_znow"
+  out="{\"ts\":\"$_zutc\",\"event\":\"$1\",\"by\":\"$_zby\""
+  shift
+  for a in "$@"; do
+    case $a in
+      *:=*)
+        k=${a%%:=*} v=${a#*:=}
+        # numbers jq 1.6 prints as written: no exponent, no trailing zero, no lost digit
+        case $v in
+          true | false | null) ;;
+          *) [[ $v =~ $_ZOOM_PLAIN_NUMBER ]] || return 1
+             case $v in *.0000*) return 1 ;; esac ;; # jq writes 0.00001 as 1e-05
+        esac
+        ;;
+      *)
+        k=${a%%=*} v=${a#*=}
+        [ -z "${ZOOM_CLIENT_SECRET:-}" ] || v=${v//"$ZOOM_CLIENT_SECRET"/***}
+        [ -z "${ZOOM_ACCESS_TOKEN:-}" ] || v=${v//"$ZOOM_ACCESS_TOKEN"/"$_zmask"}
+        v=${v//$'\n'/ }
+        v=${v//$'\r'/ }
+        case $v in *[!\ -~]* | *[\"\\]*) return 1 ;; esac
+        [[ ! $v =~ $_ZOOM_NEEDS_SCRUB ]] || return 1
+        [ "${#v}" -le 200 ] || return 1
+        v="\"$v\""
+        ;;
+    esac
+    out="$out,\"$k\":$v"
+  done
+  out="$out}"
+  [ "${#out}" -le 480 ] || return 1
+  line=$out
 }
 
 _zoom_history_warn() {
