@@ -44,7 +44,7 @@ MACOS_LIKE ?= ../shared/macos-like
 export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
 .PHONY: help setup check-tools test lint test-py test-bats test-macos run refresh refresh-force \
-        status install-claude monitor demo simulator soak doctor bench conformance bundle clean \
+        status history install-claude monitor demo simulator soak doctor bench conformance bundle clean \
         mutate coverage
 
 help: ## List the targets (this page)
@@ -136,6 +136,9 @@ refresh-force: ## Fetch a new token now, whatever the old one's state (recovery)
 
 status: ## Show the token's status
 	./scripts/check_zoom_token.sh
+
+history: ## What the kit and the monitor did, last 20 events in local time (ARGS="50", ARGS=--json)
+	./scripts/check_zoom_token.sh --history $(ARGS)
 
 install-claude: setup ## Add this server to Claude Desktop's config
 	./scripts/update_claude_config.sh --install

@@ -28,6 +28,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 import bundle_mode
+import history
 
 log = logging.getLogger("zoom_mcp.token_monitor")
 
@@ -39,6 +40,10 @@ SCRIPT_TIMEOUT = {"get_zoom_token.sh": 120, "update_claude_config.sh": 60, "rest
 # run.sh sets this to get_zoom_token.sh's exit code before it execs the server: a failure there
 # counts as the monitor's first failure, so the monitor does not send a second request at once.
 STARTUP_EXIT_VAR = "ZOOM_STARTUP_FETCH_EXIT"
+# When a script cannot write its own history line (it never ran, or was killed on its timeout), the
+# monitor writes it: one line per thing, never two.
+STEP_FAILED_EVENT = {"get_zoom_token.sh": "fetch_failed", "update_claude_config.sh": "config_failed",
+                     "restart_claude_app.sh": "restart_failed"}
 GET_EXIT_MEANING = {
     1: "the token request failed",
     2: "configuration error",
@@ -127,6 +132,8 @@ def env_file_path(setting: str | None) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
+WINDOWS = os.name == "nt"  # Python for Windows, started by run.sh from Git Bash
+
 _running: dict[int, subprocess.Popen] = {}  # kit scripts running now, by pid (= their process group)
 _running_lock = threading.Lock()
 
@@ -164,8 +171,11 @@ def run_script(argv, *, timeout=None, check=False, capture_output=False, **kw):
 def _kill_group(proc: subprocess.Popen, sig: int) -> None:
     # Only while the leader is our unreaped child: its pid (= the group id) cannot have been reused.
     if proc.returncode is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            if WINDOWS:  # no process groups: the script itself (its curl ends with its pipe)
+                proc.kill()
+            else:
+                os.killpg(proc.pid, sig)
 
 
 def stop_running_scripts() -> None:
@@ -193,6 +203,7 @@ class Settings:
     # ZOOM_MCP_BUNDLE=1 (environment only): installed in Claude Desktop as an extension, which holds
     # no copy of the token (see bundle_mode.py)
     extension: bool = False
+    history: bool = True  # ZOOM_HISTORY; 0 = no zoom-token.log
 
     @classmethod
     def from_env(cls, environ=None, file_values=None) -> Settings:
@@ -232,6 +243,7 @@ class Settings:
             max_failures=number("ZOOM_MAX_REFRESH_FAILURES", 3, 1),
             restart_claude=restart_on,
             extension=bundle_mode.active(environ),
+            history=history.enabled(get("ZOOM_HISTORY")),
         )
 
 
@@ -348,6 +360,10 @@ class TokenMonitor:
         file_values = self._read_env_file()
         self.settings = settings or Settings.from_env(os.environ, file_values)
         self.threshold = self.settings.threshold
+        self.history = history.History(
+            self.env_file, on=self.settings.history, clock=self._clock, tokens=lambda: (self._token,),
+            secret=os.environ.get("ZOOM_CLIENT_SECRET") or file_values.get("ZOOM_CLIENT_SECRET") or "",
+            warn=self._emit)
         self._load(file_values)
         # Zoom's tokens live an hour; the JWT's exp - iat tells us better when present.
         warning = self._apply_clamp(self._lifetime() or 3600)
@@ -373,20 +389,30 @@ class TokenMonitor:
         Single flight: callers that arrive during a refresh wait for it and share its result.
         """
         gen = self._refresh_gen
+        # The history says what a 401 led to (bad_token "" is no 401: there was no token at all).
+        by = "401" if bad_token else "monitor"
         with self._refresh_lock:
             if self._refresh_gen != gen:  # a refresh finished while we waited
                 return self._token if self._last_refresh_ok and self._token != bad_token else None
             self._check_env(self._clock(), force=True)  # a valid new token there also re-enables
             if self._token and self._token != bad_token:
+                if bad_token:
+                    self.history.write("unauthorized", by, followed="env_token")
                 return self._token
             if not self.auto_refresh_enabled:
                 # Disabled after max failures: Zoom already rejected these credentials (or the
                 # endpoint kept failing); only a token from outside (get_zoom_token.sh -f) helps.
+                if bad_token:
+                    self.history.write("unauthorized", by, followed="disabled")
                 return None
             if self._clock() < self._retry_at:  # cooldown: no token request storm
+                if bad_token:
+                    self.history.write("unauthorized", by, followed="cooldown", retry_at=int(self._retry_at))
                 return None
+            if bad_token:
+                self.history.write("unauthorized", by, followed="refresh")
             ok = self._refresh_locked(
-                self._clock(), "⏳ Zoom rejected the token! Fetching a new one...", force=True)
+                self._clock(), "⏳ Zoom rejected the token! Fetching a new one...", force=True, by=by)
             return self._token if ok else None
 
     def status(self) -> dict:
@@ -400,6 +426,7 @@ class TokenMonitor:
             "auto_refresh_enabled": self.auto_refresh_enabled,
             "consecutive_failures": self.failures,
         }
+        status.update(self.history.summary(now))  # last_refresh, failures_24h
         if self.last_error:
             status["last_error"] = dict(self.last_error)
         if self._explain:
@@ -507,8 +534,9 @@ class TokenMonitor:
 
     # ----------------------------------------------------------------- the refresh sequence
 
-    def _refresh_locked(self, now: float, why: str, *, force: bool) -> bool:
-        """Run the refresh sequence; the caller holds _refresh_lock. True when a new token is in use."""
+    def _refresh_locked(self, now: float, why: str, *, force: bool, by: str = "monitor") -> bool:
+        """Run the refresh sequence; the caller holds _refresh_lock. True when a new token is in use.
+        by: who the scripts name in the history (monitor, or 401 for a refresh after Zoom's 401)."""
         self._refreshing = True
         old_token, old_exp = self._token, self._expires_at
         ok = False
@@ -519,7 +547,7 @@ class TokenMonitor:
             self._emit("📝 Running: get_zoom_token.sh")
             args = ["-f"] if force else ["-t", str(self.threshold)]
             started = self._clock()
-            out = self._script("get_zoom_token.sh", args)
+            out = self._script("get_zoom_token.sh", args, by)
             fetched = no_request = False
             for line in out.splitlines():
                 if line.startswith("📋"):
@@ -556,7 +584,7 @@ class TokenMonitor:
             if no_request:
                 skip = ("another process refreshed the token" if self._token != old_token
                         else "the token did not change")
-            self._claude_steps(skip)
+            self._claude_steps(skip, by)
             self._emit("✅ Token refresh complete! New token is now active.")
             self._emit(format_status(self._expires_at, self._clock()))
             self._emit(RULE)
@@ -578,13 +606,14 @@ class TokenMonitor:
             self._retry_at = self._clock() + self.settings.cooldown if stuck else float("-inf")
         return ok
 
-    def _claude_steps(self, skip_restart: str | None = None) -> None:
+    def _claude_steps(self, skip_restart: str | None = None, by: str = "monitor") -> None:
         """Steps 3 and 4. The new token is already in use; a failure here is a warning only.
 
         skip_restart: why not to restart Claude although the config was updated — the kit made no
         request because another process had just refreshed (and restarted Claude) already.
         The config update still runs: cheap, idempotent, and it makes sure this config has the token.
         As an extension both are skipped, each line followed by why: the block keeps its shape.
+        The scripts write their own history lines; a skip is the monitor's decision, so it writes that.
         """
         self._emit("⚙️  Running: update_claude_config.sh")
         if self.settings.extension:
@@ -593,24 +622,29 @@ class TokenMonitor:
             self._emit("🚀 Running: restart_claude_app.sh")
             self._emit("   ↳ Skipped: Claude Desktop has no stale token to reload, and restarting it would "
                        "stop this server.")
+            self.history.write("config_skipped", by, why="extension")
+            self.history.write("restart_skipped", by, why="extension")
             return
         try:
-            self._script("update_claude_config.sh", [])
+            self._script("update_claude_config.sh", [], by)
         except _StepFailed as failure:
             self._emit(f"⚠️  {failure.step} failed ({failure.detail}); Claude Desktop's config keeps the "
                        "old token. The server itself uses the new one.")
             return
         if skip_restart:
             self._emit(f"🚀 Skipped: restart_claude_app.sh ({skip_restart})")
+            self.history.write("restart_skipped", by, why=skip_restart)
         elif self._is_launched_by_claude():
             self._emit("🚀 Skipped: restart_claude_app.sh (this server was launched by Claude Desktop; "
                        "restarting it would stop the server)")
+            self.history.write("restart_skipped", by, why="launched by Claude Desktop")
         elif not self.settings.restart_claude:
             self._emit("🚀 Skipped: restart_claude_app.sh (ZOOM_RESTART_CLAUDE=0)")
+            self.history.write("restart_skipped", by, why="ZOOM_RESTART_CLAUDE=0")
         else:
             self._emit("🚀 Running: restart_claude_app.sh")
             try:
-                self._script("restart_claude_app.sh", ["--if-running"])
+                self._script("restart_claude_app.sh", ["--if-running"], by)
             except _StepFailed as failure:
                 self._emit(f"⚠️  {failure.step} failed ({failure.detail}); restart Claude Desktop by hand "
                            "to give it the new token.")
@@ -625,6 +659,8 @@ class TokenMonitor:
                            "message": failure.message or failure.detail}
         self._emit(f"⚠️  Token refresh failed at {failure.step}: {failure.detail}.")
         left = seconds_left(old_exp, now)
+        if failure.step == "reload .env":  # the script said it succeeded: this failure is ours to write
+            self.history.write("reload_failed", reason=failure.detail, token_left_s=left)
         if left is not None and left > 0:
             self._emit(f"   Nothing was changed; the current token stays in use (expires in "
                        f"{format_duration(left)}).")
@@ -644,10 +680,13 @@ class TokenMonitor:
             self.auto_refresh_enabled = False
             self._emit("❌ CRITICAL: Max refresh failures reached. Auto-refresh disabled.")
             if self.settings.extension:  # no script to run by hand: the settings are the way back
-                self._emit("To recover, fix what zoom_token_status names in the extension's settings, then "
-                           "turn the extension off and on.")
+                recover = ("fix what zoom_token_status names in the extension's settings, then turn the "
+                           "extension off and on")
+                self._emit(f"To recover, {recover}.")
             else:
-                self._emit("To recover, run: ./scripts/get_zoom_token.sh -f")
+                recover = "./scripts/get_zoom_token.sh -f"
+                self._emit(f"To recover, run: {recover}")
+            self.history.write("auto_refresh_disabled", failures=self.failures, recover=recover)
         else:
             self._emit(f"🔁 Next attempt in {format_duration(self.settings.cooldown)} "
                        f"(failure {self.failures} of {self.settings.max_failures}).")
@@ -666,25 +705,32 @@ class TokenMonitor:
         self._emit(f"⚠️  Token refresh failed at get_zoom_token.sh ({who}): {detail}.")
         self._count_failure(self._clock())
 
-    def _script(self, name: str, args: list[str]) -> str:
-        """Run a kit script; return its stdout, or raise _StepFailed naming it and its exit code."""
+    def _script(self, name: str, args: list[str], by: str = "monitor") -> str:
+        """Run a kit script; return its stdout, or raise _StepFailed naming it and its exit code.
+        by: who the script names in the history."""
         env = dict(os.environ)
         env["ZOOM_ENV_FILE"] = str(self.env_file)
+        env["ZOOM_HISTORY_BY"] = by
         # The token and its expiry live in .env; a stale copy in our environment
         # (Claude Desktop's config passes one) must not hide the file's.
         env.pop("ZOOM_ACCESS_TOKEN", None)
         env.pop("ZOOM_TOKEN_EXPIRES_AT", None)
         argv = [str(self.scripts_dir / name), *args]
-        if not os.access(argv[0], os.X_OK) and os.path.isfile(argv[0]):
-            argv.insert(0, "bash")  # an unpacker that dropped the mode bits must not stop the refresh
+        if WINDOWS or (not os.access(argv[0], os.X_OK) and os.path.isfile(argv[0])):
+            # Python for Windows cannot run a .sh, Git's bash can (run.sh names it); and an unpacker
+            # that dropped the mode bits must not stop the refresh.
+            argv.insert(0, os.environ.get("ZOOM_KIT_BASH") or "bash")
         try:
             # A process group of its own: run_script kills all of it (curl too) on a timeout.
             res = self._run(argv, capture_output=True, text=True, encoding="utf-8", errors="replace",
                             env=env, stdin=subprocess.DEVNULL, timeout=SCRIPT_TIMEOUT.get(name, 60),
                             check=False, start_new_session=True)
         except subprocess.TimeoutExpired:
-            raise _StepFailed(name, None, f"{name} timed out after {SCRIPT_TIMEOUT.get(name, 60)}s") from None
+            detail = f"{name} timed out after {SCRIPT_TIMEOUT.get(name, 60)}s"
+            self._script_not_logged(name, by, f"killed: timed out after {SCRIPT_TIMEOUT.get(name, 60)} s")
+            raise _StepFailed(name, None, detail) from None
         except OSError as exc:
+            self._script_not_logged(name, by, f"could not be run ({exc.strerror or exc})")
             raise _StepFailed(name, None, f"{name} could not be run ({exc.strerror or exc})") from None
         stdout, stderr = res.stdout or "", res.stderr or ""
         for line in (stdout + stderr).splitlines():
@@ -698,6 +744,13 @@ class TokenMonitor:
             message = errors[0].removeprefix("ERROR:").strip() if errors else None
             raise _StepFailed(name, res.returncode, detail, message)
         return stdout
+
+    def _script_not_logged(self, name: str, by: str, reason: str) -> None:
+        """The script could not write its failure (never started, or killed): the monitor does."""
+        fields = {"exit": None, "reason": reason}
+        if name == "get_zoom_token.sh":
+            fields["token_left_s"] = seconds_left(self._expires_at, self._clock())
+        self.history.write(STEP_FAILED_EVENT.get(name, "script_failed"), by, **fields)
 
     def _is_launched_by_claude(self) -> bool:
         if self._launched_by_claude is None:
@@ -782,6 +835,8 @@ class TokenMonitor:
         left = seconds_left(exp, now)
         valid = new is not None and left is not None and left > 0
         if valid and (self.failures or not self.auto_refresh_enabled):
+            if not self.auto_refresh_enabled:
+                self.history.write("auto_refresh_enabled", how="env_token", token=mask(new))
             self.failures = 0
             self.last_error = None
             self.auto_refresh_enabled = True

@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,45 @@ def create_server(client: ZoomClient, tokens: Any, *, log_level: str = "INFO",
 # -- entry point -------------------------------------------------------------------------------
 
 
-def _setting(name: str, file_values: dict, default: str) -> str:
-    return os.environ.get(name) or file_values.get(name) or default
+@dataclass(frozen=True)
+class ServerSettings:
+    """The server's own settings (the monitor reads its own): the environment first, then .env."""
+
+    transport: str = "stdio"  # ZOOM_MCP_TRANSPORT: stdio, or http (streamable HTTP on 127.0.0.1)
+    port: int = 8000  # ZOOM_MCP_PORT
+    http_timeout: float = 15.0  # ZOOM_HTTP_TIMEOUT: seconds for one Zoom request
+    jq_timeout: float = jq_sandbox.TIMEOUT  # ZOOM_JQ_TIMEOUT
+    transcript_cache_mb: float = 16.0  # ZOOM_TRANSCRIPT_CACHE_MB: 0 keeps no transcript
+    pacing: dict = field(default_factory=dict)  # ZOOM_RATE_PLAN, ZOOM_MAX_CONCURRENCY (the client's)
+
+    @classmethod
+    def read(cls, file_values: dict) -> "ServerSettings":
+        """Raises ValueError naming the setting and what it takes."""
+
+        def get(name: str, default: str = "") -> str:
+            return os.environ.get(name) or file_values.get(name) or default
+
+        def number(kind, name: str, default: float, lo: float, hi: float):
+            raw = get(name, str(default))
+            try:
+                value = kind(raw)
+            except ValueError:
+                value = None
+            if value is None or not lo <= value <= hi:
+                raise ValueError(f"{name}={raw!r}: expected a number from {lo:g} to {hi:g}")
+            return value
+
+        transport = get("ZOOM_MCP_TRANSPORT", "stdio").lower()
+        if transport not in ("stdio", "http", "streamable-http"):
+            raise ValueError(f"ZOOM_MCP_TRANSPORT={transport}: expected stdio or http")
+        return cls(
+            transport=transport,
+            port=number(int, "ZOOM_MCP_PORT", 8000, 1, 65535),
+            http_timeout=number(float, "ZOOM_HTTP_TIMEOUT", 15, 0.1, 600),
+            jq_timeout=number(float, "ZOOM_JQ_TIMEOUT", jq_sandbox.TIMEOUT, 0.01, 300),
+            transcript_cache_mb=number(float, "ZOOM_TRANSCRIPT_CACHE_MB", 16, 0, 1024),
+            pacing=options_from_env({k: get(k) for k in ("ZOOM_RATE_PLAN", "ZOOM_MAX_CONCURRENCY")}),
+        )
 
 
 def main() -> int:
@@ -117,37 +155,22 @@ def main() -> int:
     except OSError:
         file_values = {}
     try:
-        timeout = float(_setting("ZOOM_HTTP_TIMEOUT", file_values, "15"))
-        transport = _setting("ZOOM_MCP_TRANSPORT", file_values, "stdio").lower()
-        port = int(_setting("ZOOM_MCP_PORT", file_values, "8000"))
-        jq_timeout = float(_setting("ZOOM_JQ_TIMEOUT", file_values, str(jq_sandbox.TIMEOUT)))
-        cache_mb = float(_setting("ZOOM_TRANSCRIPT_CACHE_MB", file_values, "16"))
-        pacing = options_from_env(
-            {k: _setting(k, file_values, "") for k in ("ZOOM_RATE_PLAN", "ZOOM_MAX_CONCURRENCY")})
+        settings = ServerSettings.read(file_values)
     except ValueError as exc:
         log.error("bad setting: %s", exc)
         return 2
-    if transport not in ("stdio", "http", "streamable-http"):
-        log.error("ZOOM_MCP_TRANSPORT=%s: expected stdio or http", transport)
-        return 2
-    if not 0 <= cache_mb <= 1024:
-        log.error("ZOOM_TRANSCRIPT_CACHE_MB=%s: expected MiB from 0 (no cache) to 1024", cache_mb)
-        return 2
-    if not 0 < jq_timeout <= 300:
-        log.error("ZOOM_JQ_TIMEOUT=%s: expected seconds, more than 0 and at most 300", jq_timeout)
-        return 2
     recover = {"recover": bundle_mode.RECOVER} if extension else {}
-    client = ZoomClient(_setting("ZOOM_API_BASE_URL", file_values, ""), monitor, timeout=timeout,
-                        **pacing, **recover)
-    pool = jq_sandbox.JqPool(timeout=jq_timeout)
+    base_url = os.environ.get("ZOOM_API_BASE_URL") or file_values.get("ZOOM_API_BASE_URL")
+    client = ZoomClient(base_url, monitor, timeout=settings.http_timeout, **settings.pacing, **recover)
+    pool = jq_sandbox.JqPool(timeout=settings.jq_timeout)
     server = create_server(client, monitor, log_level=level, jq_pool=pool,
-                           transcripts=TranscriptCache(max_chars=int(cache_mb * 2**20)))
+                           transcripts=TranscriptCache(max_chars=int(settings.transcript_cache_mb * 2**20)))
     if extension:
         monitor.fetch_at_start()  # run.sh's first token fetch (stdout captured: never on ours)
     monitor.start()
     code = 0
     try:
-        if transport == "stdio":
+        if settings.transport == "stdio":
             # SIGTERM ends the process at once, as before, but first the jq workers (busy ones would
             # otherwise run on until their own alarm).
             def on_sigterm(signum, frame):
@@ -160,8 +183,8 @@ def main() -> int:
         else:
             import http_transport
 
-            code = http_transport.serve(server, port=port, level=level, pool=pool, env_file=monitor.env_file,
-                                        file_values=file_values)
+            code = http_transport.serve(server, port=settings.port, level=level, pool=pool,
+                                        env_file=monitor.env_file, file_values=file_values)
     except KeyboardInterrupt:
         pass
     finally:

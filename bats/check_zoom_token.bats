@@ -337,3 +337,135 @@ EOF
   ZOOM_FAKE_NOW=500 run "$SCRIPTS/check_zoom_token.sh" --json
   assert_success '{"state":"expiring","expires_at":1000,"seconds_left":500}'
 }
+
+# --- --history (issue 15) ---------------------------------------------------------------------
+
+# Every event the kit and the monitor write, as they write it (2027-01-15, UTC).
+history_log() {
+  cat >"$PROJECT/zoom-token.log" <<'LOG'
+{"ts":"2027-01-15T21:29:00Z","event":"token_valid","by":"run.sh","token_left_s":3420}
+{"ts":"2027-01-15T21:32:11Z","event":"fetch_started","by":"monitor","forced":false,"token_left_s":299}
+{"ts":"2027-01-15T21:32:11Z","event":"fetch_succeeded","by":"monitor","duration_s":0.140123,"expires_at":1800052331,"old":"eyJz...NTMz","new":"eyJz...AbCd"}
+{"ts":"2027-01-15T21:32:11Z","event":"config_updated","by":"monitor","mode":"update","token":"eyJz...AbCd"}
+{"ts":"2027-01-15T21:32:12Z","event":"restart_skipped","by":"monitor","why":"launched by Claude Desktop"}
+not a line of ours
+{"ts":"2027-01-15T22:02:40Z","event":"unauthorized","by":"401","followed":"refresh"}
+{"ts":"2027-01-15T22:02:40Z","event":"fetch_started","by":"401","forced":true,"token_left_s":1740}
+{"ts":"2027-01-15T22:02:40Z","event":"fetch_failed","by":"401","exit":1,"reason":"timeout after 15 s","token_left_s":1740}
+{"ts":"2027-01-15T22:02:55Z","event":"unauthorized","by":"401","followed":"cooldown","retry_at":1800050590}
+{"ts":"2027-01-15T22:03:10Z","event":"fetch_failed","by":"monitor","exit":null,"reason":"killed: timed out after 120 s","token_left_s":1710}
+{"ts":"2027-01-15T22:03:40Z","event":"fetch_failed","by":"monitor","exit":3,"reason":"credentials rejected: HTTP 400 invalid_client","token_left_s":-20}
+{"ts":"2027-01-15T22:03:40Z","event":"auto_refresh_disabled","by":"monitor","failures":3,"recover":"./scripts/get_zoom_token.sh -f"}
+{"ts":"2027-01-15T22:04:00Z","event":"unauthorized","by":"401","followed":"disabled"}
+{"ts":"2027-01-15T22:30:00Z","event":"fetch_started","by":"script","forced":true,"token_left_s":null}
+{"ts":"2027-01-15T22:30:00Z","event":"fetch_succeeded","by":"script","duration_s":0.004,"expires_at":1800055800,"old":"(none)","new":"eyJz...WxYz"}
+{"ts":"2027-01-15T22:30:05Z","event":"auto_refresh_enabled","by":"monitor","how":"env_token","token":"eyJz...WxYz"}
+{"ts":"2027-01-15T22:31:00Z","event":"unauthorized","by":"401","followed":"env_token"}
+{"ts":"2027-01-15T22:31:00Z","event":"reload_failed","by":"monitor","reason":"no valid token in .env after get_zoom_token.sh","token_left_s":null}
+{"ts":"2027-01-15T22:32:00Z","event":"config_unchanged","by":"script","mode":"update","why":"already up to date"}
+{"ts":"2027-01-15T22:33:00Z","event":"config_updated","by":"script","mode":"install","token":"eyJz...WxYz"}
+{"ts":"2027-01-15T22:34:00Z","event":"config_failed","by":"script","exit":1,"reason":"the config is not valid JSON; left untouched:"}
+{"ts":"2027-01-15T22:35:00Z","event":"config_skipped","by":"monitor","why":"extension"}
+{"ts":"2027-01-15T22:35:00Z","event":"restart_skipped","by":"monitor","why":"extension"}
+{"ts":"2027-01-15T22:36:00Z","event":"restart_done","by":"script","was_running":true}
+{"ts":"2027-01-15T22:37:00Z","event":"restart_failed","by":"script","exit":1,"reason":"Claude Desktop did not start within 15s"}
+{"ts":"2027-01-15T22:38:00Z","event":"something_new","by":"monitor"}
+LOG
+}
+
+@test "--history: every event in words, at local time, a line for each day" {
+  history_log
+  TZ=Asia/Kolkata run --separate-stderr "$SCRIPTS/check_zoom_token.sh" --history 40
+  assert_success
+  [ -z "$stderr" ] || flunk "stderr: $stderr"
+  assert_output "$(cat <<'OUT'
+── Sat 16 Jan 2027 ──
+02:59:00  💤 token still valid for 57m; no request (by run.sh)
+03:02:11  ⏳ fetch started by monitor (token valid for 4m)
+03:02:11  ✅ refreshed by monitor in 0.14 s, expires 04:02:11
+03:02:11  📝 Claude Desktop config updated (by monitor)
+03:02:12  🚀 Claude Desktop restart skipped: launched by Claude Desktop (by monitor)
+03:32:40  🔒 Zoom answered 401: fetching a new token
+03:32:40  ⏳ fetch started after a 401 (forced; token valid for 29m)
+03:32:40  ❌ fetch failed (exit 1: timeout after 15 s); old token valid for 29m
+03:32:55  🔒 Zoom answered 401: no request before 03:33:10 (cooldown)
+03:33:10  ❌ fetch failed (killed: timed out after 120 s); old token valid for 28m
+03:33:40  ❌ fetch failed (exit 3: credentials rejected: HTTP 400 invalid_client); old token expired 20s ago
+03:33:40  ⛔ auto-refresh disabled after 3 failures; recover: ./scripts/get_zoom_token.sh -f
+03:34:00  🔒 Zoom answered 401: auto-refresh is disabled; no request
+04:00:00  ⏳ fetch started by hand (forced; no token)
+04:00:00  ✅ refreshed by hand in <0.01 s, expires 05:00:00
+04:00:05  🔁 auto-refresh re-enabled: a fresh token found in .env
+04:01:00  🔒 Zoom answered 401: using the newer token in .env
+04:01:00  ❌ no valid token in .env after the fetch; no token
+04:02:00  📝 Claude Desktop config unchanged: already up to date (by hand)
+04:03:00  📝 zoom server installed in the Claude Desktop config (by hand)
+04:04:00  ⚠️  Claude Desktop config update failed (exit 1: the config is not valid JSON; left untouched:) (by hand)
+04:05:00  📝 Claude Desktop config not updated: runs as an extension
+04:05:00  🚀 Claude Desktop restart skipped: runs as an extension (by monitor)
+04:06:00  🚀 Claude Desktop restarted (by hand)
+04:07:00  ⚠️  Claude Desktop restart failed (exit 1: Claude Desktop did not start within 15s) (by hand)
+04:08:00  • something_new (by monitor)
+OUT
+)"
+  # UTC: the same events the day before, after its own day line
+  TZ=UTC run "$SCRIPTS/check_zoom_token.sh" --history 2
+  assert_success
+  assert_output "── Fri 15 Jan 2027 ──
+22:37:00  ⚠️  Claude Desktop restart failed (exit 1: Claude Desktop did not start within 15s) (by hand)
+22:38:00  • something_new (by monitor)"
+}
+
+@test "--history N: the last N lines, from .1 too; --json passes them through as they are" {
+  history_log
+  mv "$PROJECT/zoom-token.log" "$PROJECT/zoom-token.log.1"
+  printf '%s\n' '{"ts":"2027-01-16T00:00:00Z","event":"token_valid","by":"script","token_left_s":60}' >"$PROJECT/zoom-token.log"
+  run "$SCRIPTS/check_zoom_token.sh" --history 2 --json
+  assert_success
+  assert_output '{"ts":"2027-01-15T22:38:00Z","event":"something_new","by":"monitor"}
+{"ts":"2027-01-16T00:00:00Z","event":"token_valid","by":"script","token_left_s":60}'
+  run "$SCRIPTS/check_zoom_token.sh" --json --history 1
+  assert_output '{"ts":"2027-01-16T00:00:00Z","event":"token_valid","by":"script","token_left_s":60}'
+  # default: the last 20 lines (1 of the log, 19 of .1), each day's line before its events
+  run "$SCRIPTS/check_zoom_token.sh" --history
+  assert_success
+  assert_equal 22 "${#lines[@]}"
+  assert_line 0 "── Fri 15 Jan 2027 ──"
+  assert_line 1 "22:02:40  ❌ fetch failed (exit 1: timeout after 15 s); old token valid for 29m"
+  assert_line 20 "── Sat 16 Jan 2027 ──"
+  assert_line 21 "00:00:00  💤 token still valid for 1m; no request (by hand)"
+  # a line that is not an event is left out of the words, kept in --json
+  run "$SCRIPTS/check_zoom_token.sh" --history 23
+  assert_equal 24 "${#lines[@]}" # 22 events and two day lines
+  refute_line "not a line of ours"
+  run "$SCRIPTS/check_zoom_token.sh" --history 23 --json
+  assert_equal 23 "${#lines[@]}"
+  assert_line 0 "not a line of ours"
+}
+
+@test "--history without a log says so (exit 0); a bad N is a usage error (exit 2)" {
+  run "$SCRIPTS/check_zoom_token.sh" --history
+  assert_success "No refresh history yet ($PROJECT/zoom-token.log)."
+  run "$SCRIPTS/check_zoom_token.sh" --history --json
+  assert_success ""
+  run --separate-stderr "$SCRIPTS/check_zoom_token.sh" --history 0
+  assert_status 2
+  case $stderr in "ERROR: --history needs a number of events of 1 or more (got '0')"$'\n'"Usage:"*) ;; *) flunk "stderr: $stderr" ;; esac
+  run --separate-stderr "$SCRIPTS/check_zoom_token.sh" --history five
+  assert_status 2
+  case $stderr in "ERROR: unknown option: five"$'\n'"Usage:"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+@test "--history with the history off shows what there is and says it is off; without jq: exit 2" {
+  history_log
+  ZOOM_HISTORY=0 run --separate-stderr "$SCRIPTS/check_zoom_token.sh" --history 1
+  assert_success
+  assert_line 1 "22:38:00  • something_new (by monitor)"
+  assert_equal "WARNING: the history is off (ZOOM_HISTORY=0): nothing new is added to $PROJECT/zoom-token.log" "$stderr"
+  # a PATH with everything the script needs but jq
+  mkdir "$BATS_TEST_TMPDIR/nojq"
+  for t in bash env tail cat; do ln -s "$(command -v "$t")" "$BATS_TEST_TMPDIR/nojq/$t"; done
+  run --separate-stderr env PATH="$BATS_TEST_TMPDIR/nojq" "$KIT_BASH" "$SCRIPTS/check_zoom_token.sh" --history
+  assert_status 2
+  case $stderr in "ERROR: required command(s) not found: jq"*) ;; *) flunk "stderr: $stderr" ;; esac
+}

@@ -472,13 +472,13 @@ path_without() {
 
 # ------------------------------------------------------------- Claude running
 
-@test "Claude running on Linux: pgrep -x claude-desktop" {
+@test "Claude running on Linux: pgrep -u UID -x claude-desktop (this user's only)" {
   all_green
   stub pgrep 'echo 4242'
   run "$SCRIPTS/doctor.sh"
   assert_success
   assert_output_contains "✅ Claude Desktop is running (pid 4242)"
-  grep -qx 'pgrep -x claude-desktop' "$STUB_LOG" || flunk "pgrep calls: $(cat "$STUB_LOG")"
+  grep -qx "pgrep -u $(id -u) -x claude-desktop" "$STUB_LOG" || flunk "pgrep calls: $(cat "$STUB_LOG")"
 }
 
 @test "Claude not running is information, not a failure" {
@@ -488,29 +488,30 @@ path_without() {
   assert_line "ℹ️  Claude Desktop is not running (for information; start it to use the server)"
 }
 
-@test "macOS: pgrep -x Claude" {
+@test "macOS: pgrep -u UID -x Claude (this user's only)" {
   stub uname 'echo Darwin'
   CONFIG="$HOME/Library/Application Support/Claude/claude_desktop_config.json"
   all_green
   # shellcheck disable=SC2016 # the stub's own $2
-  stub pgrep '[ "$2" = Claude ] && echo 777 || exit 1'
+  stub pgrep '[ "$4" = Claude ] && echo 777 || exit 1'
   run "$SCRIPTS/doctor.sh"
   assert_success
   assert_output_contains "✅ Claude Desktop is running (pid 777)"
   assert_line "✅ Claude Desktop config has mcpServers.zoom → $PROJECT/run.sh ($CONFIG)"
-  grep -qx 'pgrep -x Claude' "$STUB_LOG" || flunk "pgrep calls: $(cat "$STUB_LOG")"
+  grep -qx "pgrep -u $(id -u) -x Claude" "$STUB_LOG" || flunk "pgrep calls: $(cat "$STUB_LOG")"
 }
 
-@test "Windows (Git Bash): tasklist finds Claude.exe" {
-  stub uname 'echo MINGW64_NT-10.0-19045'
-  export APPDATA=$HOME/AppData/Roaming
+@test "Windows (Git Bash): tasklist finds this user's Claude.exe" {
+  stub_windows
+  export APPDATA=$HOME/AppData/Roaming USERDOMAIN=DESKTOP-1 USERNAME=me
   CONFIG=$APPDATA/Claude/claude_desktop_config.json
   all_green
   stub tasklist 'echo "Claude.exe                   12345 Console                    1    210,000 K"'
   run "$SCRIPTS/doctor.sh"
   assert_success
   assert_output_contains "✅ Claude Desktop is running"
-  grep -q '^tasklist ' "$STUB_LOG" || flunk "tasklist was not called: $(cat "$STUB_LOG")"
+  grep -qx 'tasklist //FI IMAGENAME eq Claude.exe //FI USERNAME eq DESKTOP-1\\me //NH' "$STUB_LOG" ||
+    flunk "tasklist calls: $(cat "$STUB_LOG")"
   ! grep -q '^pgrep' "$STUB_LOG" || flunk "pgrep was called on Windows"
 }
 
@@ -566,4 +567,61 @@ path_without() {
   run --separate-stderr "$SCRIPTS/doctor.sh" -- --online
   assert_status 2
   case $stderr in "ERROR: unexpected argument: --online"$'\n'"Usage: doctor.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
+}
+
+# --- Windows through Git Bash (issue 14), with uname and cygpath stubbed -------------
+
+@test "Windows (Git Bash): the bash.exe + run.sh entry --install writes is this checkout's; jq missing: winget and Chocolatey" {
+  stub_windows
+  export APPDATA='C:\Users\me\AppData\Roaming'
+  CONFIG=$WIN_C/Users/me/AppData/Roaming/Claude/claude_desktop_config.json
+  all_green
+  jq -e '.mcpServers.zoom.command | endswith("bash.exe")' "$CONFIG" >/dev/null || flunk "$(cat "$CONFIG")"
+  run "$SCRIPTS/doctor.sh"
+  assert_success
+  assert_line "✅ Claude Desktop config has mcpServers.zoom → $PROJECT/run.sh ($CONFIG)"
+  refute_output_contains "ZOOM_ENV_FILE is"
+  # an entry that starts another checkout's run.sh is still told apart
+  jq '.mcpServers.zoom.args = ["C:\\elsewhere\\run.sh"]' "$CONFIG" >"$CONFIG.new" && mv "$CONFIG.new" "$CONFIG"
+  run "$SCRIPTS/doctor.sh"
+  assert_status 1
+  assert_output_contains "runs $(jq -r .mcpServers.zoom.command "$CONFIG") C:\\elsewhere\\run.sh, not this checkout's $PROJECT/run.sh"
+  PATH=$(path_without jq) run "$SCRIPTS/doctor.sh"
+  assert_fix "❌ jq is not installed" "winget install --id jqlang.jq -e   # Windows (winget)"
+  assert_line "    fix: choco install jq -y   # Windows (Chocolatey)"
+}
+
+# ---------------------------------------------------------------- the refresh history (issue 15)
+
+@test "history: failed fetches in the last 24 h are a warning with how many and the last reason" {
+  export ZOOM_FAKE_NOW=1800000000 TZ=UTC # 2027-01-15 08:00:00 UTC
+  all_green
+  cd "$PROJECT"
+  # (all_green's --install wrote the first line: a history exists, with no failure)
+  run "$SCRIPTS/doctor.sh"
+  assert_success
+  assert_line "✅ no failed token fetch in the last 24 h ($PROJECT/zoom-token.log)"
+  cat >>"$PROJECT/zoom-token.log" <<'LOG'
+{"ts":"2027-01-14T07:59:59Z","event":"fetch_failed","by":"monitor","exit":1,"reason":"HTTP 500","token_left_s":60}
+{"ts":"2027-01-15T03:33:10Z","event":"fetch_failed","by":"monitor","exit":1,"reason":"HTTP 503","token_left_s":60}
+{"ts":"2027-01-15T03:33:40Z","event":"reload_failed","by":"monitor","reason":"no valid token in .env after get_zoom_token.sh","token_left_s":30}
+{"ts":"2027-01-15T07:00:00Z","event":"fetch_failed","by":"script","exit":1,"reason":"timeout after 15 s","token_left_s":null}
+{"ts":"2027-01-15T07:00:01Z","event":"fetch_succeeded","by":"script","duration_s":0.1,"expires_at":1800000000}
+LOG
+  run "$SCRIPTS/doctor.sh"
+  assert_success # a warning: the token is fine now
+  assert_line "⚠️  3 token fetches failed in the last 24 h; the last at 07:00:00: timeout after 15 s"
+  assert_fix "⚠️  3 token fetches" "make history   # what happened, in order"
+  # one, and the history's rotated copy counts too
+  mv "$PROJECT/zoom-token.log" "$PROJECT/zoom-token.log.1"
+  printf '%s\n' '{"ts":"2027-01-15T07:50:00Z","event":"fetch_failed","by":"401","exit":3,"reason":"credentials rejected","token_left_s":null}' \
+    >"$PROJECT/zoom-token.log"
+  ZOOM_FAKE_NOW=$((1800000000 + 86400 - 3600)) run "$SCRIPTS/doctor.sh"
+  assert_line "⚠️  1 token fetch failed in the last 24 h, at 07:50:00: credentials rejected"
+  # off, or none yet: said for information
+  ZOOM_HISTORY=0 run "$SCRIPTS/doctor.sh"
+  assert_line "ℹ️  refresh history off (ZOOM_HISTORY=0)"
+  rm "$PROJECT"/zoom-token.log*
+  run "$SCRIPTS/doctor.sh"
+  assert_line "ℹ️  no refresh history yet ($PROJECT/zoom-token.log)"
 }

@@ -206,8 +206,12 @@ fault_case() {
   cmp "$ENV_FILE" "$BATS_TEST_TMPDIR/before"
   assert_equal 600 "$(file_mode "$ENV_FILE")"
   case $stderr in *"$SECRET"*) flunk "the secret was printed" ;; esac
-  [ -z "$(ls -A "$PROJECT" | grep -v -e '^\.env$' -e '^\.env\.lock$' -e '^scripts$' -e '^run\.sh$' -e '^\.env\.lock\.d$')" ] ||
-    flunk "leftover files: $(ls -A "$PROJECT")"
+  case $(cat "$PROJECT/zoom-token.log") in *"$SECRET"*) flunk "the secret in the history" ;; esac
+  [ -z "$(ls -A "$PROJECT" | grep -v -e '^\.env$' -e '^\.env\.lock$' -e '^scripts$' -e '^run\.sh$' -e '^\.env\.lock\.d$' \
+    -e '^zoom-token\.log$')" ] || flunk "leftover files: $(ls -A "$PROJECT")"
+  # the history says it failed, and how
+  jq -e --argjson code "$want" 'select(.event == "fetch_failed" and .exit == $code and .by == "script")' \
+    <<<"$(tail -n 1 "$PROJECT/zoom-token.log")" >/dev/null || flunk "no fetch_failed line: $(cat "$PROJECT/zoom-token.log")"
 }
 
 # assert_failed_with WHAT HINT: stderr is exactly two lines, what failed (.env unchanged), then
@@ -302,6 +306,7 @@ HINT_ANSWER="try again later; if it persists, check that ZOOM_OAUTH_URL is Zoom'
   assert_failed_with "could not connect to http://127.0.0.1:$port/oauth/token?... (connection refused)" \
     "check ZOOM_OAUTH_URL and your network (proxy, firewall, VPN), then try again"
   case $stderr in *hunter2*) flunk "a secret of the URL was printed: $stderr" ;; esac
+  case $(cat "$PROJECT/zoom-token.log") in *hunter2*) flunk "a secret of the URL in the history" ;; esac
 }
 
 @test "fault: invalid_client -> exit 3 with Zoom's reason, .env unchanged" {
@@ -744,4 +749,115 @@ twenty_at_once() {
   assert_line 0 "📋 Token fetched successfully"
   grep -q '^ZOOM_ACCESS_TOKEN=eyJ' "$ENV_FILE" || flunk "the project's .env was not updated"
   [ ! -e "$BATS_TEST_TMPDIR/elsewhere/.env" ] || flunk "wrote an .env beside the link"
+}
+
+# --- the refresh history (issue 15) -----------------------------------------------------------
+
+LOG_LINES=() # set by read_log: the log's lines
+read_log() {
+  local line
+  LOG_LINES=()
+  while IFS= read -r line; do LOG_LINES+=("$line"); done <"$PROJECT/zoom-token.log"
+}
+
+@test "history: a fetch writes started and succeeded, masked, 0600; by is who ran it" {
+  write_expired_env
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  new=$(token_in_env)
+  read_log
+  assert_equal 2 "${#LOG_LINES[@]}"
+  assert_equal '{"ts":"2030-03-17T17:46:40Z","event":"fetch_started","by":"script","forced":false,"token_left_s":-1899999000}' "${LOG_LINES[0]}"
+  jq -e --arg new "${new:0:4}...${new: -4}" '.event == "fetch_succeeded" and .by == "script"
+    and .expires_at == 1900003600 and .old == "old-...abcd" and .new == $new
+    and (.duration_s | type) == "number" and .duration_s > 0 and .duration_s < 15' <<<"${LOG_LINES[1]}" >/dev/null ||
+    flunk "${LOG_LINES[1]}"
+  assert_equal 600 "$(file_mode "$PROJECT/zoom-token.log")"
+  case $(cat "$PROJECT/zoom-token.log") in *"$new"* | *"$SECRET"* | *old-token-1234567890abcd*) flunk "a secret in the log" ;; esac
+  # the monitor, run.sh and the 401 path say who they are; anything else is a person
+  ZOOM_FAKE_NOW=$NOW ZOOM_HISTORY_BY=monitor run "$SCRIPTS/get_zoom_token.sh"
+  ZOOM_FAKE_NOW=$NOW ZOOM_HISTORY_BY=401 run "$SCRIPTS/get_zoom_token.sh" -t 5000
+  ZOOM_FAKE_NOW=$NOW ZOOM_HISTORY_BY=nobody run "$SCRIPTS/get_zoom_token.sh"
+  read_log
+  assert_equal '{"ts":"2030-03-17T17:46:40Z","event":"token_valid","by":"monitor","token_left_s":3600}' "${LOG_LINES[2]}"
+  assert_equal "fetch_started 401 fetch_succeeded 401 token_valid script" \
+    "$(tail -n 3 "$PROJECT/zoom-token.log" | jq -r '"\(.event) \(.by)"' | tr '\n' ' ' | sed 's/ $//')"
+}
+
+@test "history: failures say their exit code, reason and what stays in use" {
+  write_expired_env
+  sim_fault '{"target":"token","mode":"error","status":503}'
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh" -f
+  assert_status 1
+  assert_equal '{"ts":"2030-03-17T17:46:40Z","event":"fetch_failed","by":"script","exit":1,"reason":"HTTP 503: Service Unavailable","token_left_s":-1899999000}' \
+    "$(tail -n 1 "$PROJECT/zoom-token.log")"
+  sim_reset
+  sim_fault '{"target":"token","mode":"invalid_client"}'
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=still-good-token-1234" "ZOOM_TOKEN_EXPIRES_AT=$((NOW + 1740))"
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh" -f
+  assert_status 3
+  assert_equal '{"ts":"2030-03-17T17:46:40Z","event":"fetch_failed","by":"script","exit":3,"reason":"credentials rejected: HTTP 400 invalid_client: Invalid client_id or client_secret","token_left_s":1740}' \
+    "$(tail -n 1 "$PROJECT/zoom-token.log")"
+  # a configuration error once a request is due: no fetch started, the failure logged
+  write_env "ZOOM_ACCOUNT_ID=a" "ZOOM_CLIENT_ID=b"
+  ZOOM_FAKE_NOW=$NOW run "$SCRIPTS/get_zoom_token.sh"
+  assert_status 2
+  assert_equal '{"ts":"2030-03-17T17:46:40Z","event":"fetch_failed","by":"script","exit":2,"reason":"missing credentials: ZOOM_CLIENT_SECRET","token_left_s":null}' \
+    "$(tail -n 1 "$PROJECT/zoom-token.log")"
+  # a usage error is no fetch at all
+  lines_before=$(wc -l <"$PROJECT/zoom-token.log")
+  run "$SCRIPTS/get_zoom_token.sh" --bogus
+  assert_status 2
+  assert_equal "$lines_before" "$(wc -l <"$PROJECT/zoom-token.log")"
+}
+
+@test "history: a run ended by a signal while it waits says so" {
+  write_expired_env
+  sim_fault '{"target":"token","mode":"slow","delay":2,"count":1}'
+  ZOOM_FAKE_NOW=$NOW "$SCRIPTS/get_zoom_token.sh" -f 3>&- &
+  pid=$!
+  # fetch_started is written just before the request: then the script waits on curl
+  wait_until 20 'grep -q fetch_started "$PROJECT/zoom-token.log" 2>/dev/null'
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  assert_equal 143 "$rc"
+  assert_equal '{"ts":"2030-03-17T17:46:40Z","event":"fetch_failed","by":"script","exit":143,"reason":"interrupted (signal 15)","token_left_s":-1899999000}' \
+    "$(tail -n 1 "$PROJECT/zoom-token.log")"
+}
+
+@test "history: ZOOM_HISTORY=0 (environment or .env) writes nothing" {
+  write_expired_env
+  ZOOM_HISTORY=0 run "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  printf 'ZOOM_HISTORY=off\n' >>"$ENV_FILE"
+  run "$SCRIPTS/get_zoom_token.sh" -f
+  assert_success
+  [ ! -e "$PROJECT/zoom-token.log" ] || flunk "a log was written: $(cat "$PROJECT/zoom-token.log")"
+}
+
+@test "history: a log that cannot be written: one warning, the refresh succeeds" {
+  write_expired_env
+  mkdir "$PROJECT/zoom-token.log" # a folder where the file should be
+  run --separate-stderr "$SCRIPTS/get_zoom_token.sh"
+  assert_success
+  assert_line 0 "📋 Token fetched successfully"
+  assert_equal "WARNING: cannot write the refresh history to $PROJECT/zoom-token.log (check that its folder is writable and has free space); going on without it (ZOOM_HISTORY=0 turns it off)" "$stderr"
+  grep -q '^ZOOM_ACCESS_TOKEN=eyJ' "$ENV_FILE" || flunk ".env was not updated"
+}
+
+@test "history: past ZOOM_HISTORY_MAX_BYTES it rotates to .1 .2 .3, the oldest dropped" {
+  write_env "$(sim_env_lines)" "ZOOM_ACCESS_TOKEN=valid-token-1234567890" "ZOOM_TOKEN_EXPIRES_AT=$((NOW + 3600))"
+  # each run adds one token_valid line of 86 bytes: a file holds 2 (the write past 100 rotates)
+  for i in 1 2 3 4 5 6 7 8 9; do
+    ZOOM_FAKE_NOW=$((NOW + i)) ZOOM_HISTORY_MAX_BYTES=100 run "$SCRIPTS/get_zoom_token.sh" -q
+    assert_success
+  done
+  left() { [ -e "$1" ] || return 0; jq -r '.token_left_s' "$1" | tr '\n' ' ' | sed 's/ $//'; }
+  assert_equal "3591" "$(left "$PROJECT/zoom-token.log")"
+  assert_equal "3593 3592" "$(left "$PROJECT/zoom-token.log.1")"
+  assert_equal "3595 3594" "$(left "$PROJECT/zoom-token.log.2")"
+  assert_equal "3597 3596" "$(left "$PROJECT/zoom-token.log.3")"
+  [ ! -e "$PROJECT/zoom-token.log.4" ] || flunk "a fourth copy"
+  [ ! -e "$PROJECT/zoom-token.log.lock.d" ] || flunk "the rotation's lock was left"
 }

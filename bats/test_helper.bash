@@ -150,12 +150,15 @@ minimal_path() {
 }
 
 # stub NAME [BODY]: a fake command on PATH that logs "NAME ARGS..." to
-# $STUB_LOG (one line per call), then runs BODY (shell code; default: exit 0).
+# $STUB_LOG (one line per call, in one write: stubs running at once, e.g. a
+# started app and the poll that waits for it, never mix their lines), then
+# runs BODY (shell code; default: exit 0).
 stub() {
   local name=$1 body=${2:-exit 0}
   {
     printf '#!/usr/bin/env bash\n'
-    printf '{ printf %%s %q; [ "$#" -eq 0 ] || printf " %%s" "$@"; printf "\\n"; } >>"$STUB_LOG"\n' "$name"
+    printf '_stub_line=%q; for _stub_a in "$@"; do _stub_line="$_stub_line $_stub_a"; done\n' "$name"
+    printf 'printf "%%s\\n" "$_stub_line" >>"$STUB_LOG"\n'
     printf '%s\n' "$body"
   } >"$STUB_BIN/$name"
   chmod +x "$STUB_BIN/$name"
@@ -273,4 +276,32 @@ sim_token_requests() { # how many token requests the simulator has answered
 # A valid token from the simulator, without recording a token request.
 sim_valid_token() {
   sim_ctl POST /_sim/token | jq -r '.access_token'
+}
+
+# ------------------------------------------------------------ Windows (Git Bash)
+# stub_windows: uname says Git Bash on Windows, and cygpath converts both ways with
+# C:\ standing for $WIN_C (this test's folder, so the files really exist there):
+# C:\project\.env <-> $WIN_C/project/.env. Other POSIX paths become C:\Program Files\Git\...
+# as in Git for Windows (/usr/bin/bash -> C:\Program Files\Git\usr\bin\bash).
+stub_windows() {
+  export WIN_C=$BATS_TEST_TMPDIR
+  stub uname 'echo MINGW64_NT-10.0-19045'
+  stub cygpath 'mode="" p="" bs="\\"
+for a in "$@"; do case $a in -u | -w) mode=$a ;; --) ;; *) p=$a ;; esac; done
+case $mode:$p in
+  -u:[A-Za-z]:[\\/]*) r=${p:2}; r=${r//"$bs"//}; printf "%s\n" "$WIN_C$r" ;;
+  -u:*) printf "%s\n" "$p" ;;
+  -w:"$WIN_C" | -w:"$WIN_C"/*) r=${p#"$WIN_C"}; r=${r:-/}; r=${r//\//"$bs"}; printf "C:%s\n" "$r" ;;
+  -w:/*) r=${p//\//"$bs"}; printf "C:\\\\Program Files\\\\Git%s\n" "$r" ;;
+  *) echo "cygpath: bad arguments: $*" >&2; exit 1 ;;
+esac'
+}
+
+# windows_path POSIX_PATH: what the cygpath stub makes of it (C:\...).
+windows_path() {
+  local r bs=\\
+  case $1 in
+    "$WIN_C" | "$WIN_C"/*) r=${1#"$WIN_C"}; r=${r:-/}; r=${r//\//"$bs"}; printf 'C:%s\n' "$r" ;;
+    *) r=${1//\//"$bs"}; printf 'C:\\Program Files\\Git%s\n' "$r" ;;
+  esac
 }

@@ -200,6 +200,25 @@ all_but_token() {
   assert_equal "x" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.EXTRA')"
 }
 
+@test "--dry-run masks the token wherever it is, one holding & \\ or \" too (bash 5.2's patsub_replacement)" {
+  # An unquoted ${x//"$token"/$masked} turns each & of the masked token into the whole token in
+  # bash 5.2, and text-level replacement misses a token that JSON escapes (\ and ").
+  for tok in '&&a&-middle-of-the-token-&b&&' '\&"x-middle-of-the-token-x"&\'; do
+    masked="${tok:0:4}...${tok: -4}"
+    write_env "ZOOM_ACCESS_TOKEN=$tok"
+    jq -n --arg t "$tok" '{mcpServers: {zoom: {command: "/x/run.sh", args: ["--token", $t, ("Bearer " + $t)],
+      env: {ZOOM_ACCESS_TOKEN: "old-token-123456", NOTE: $t}}}}' >"$CONFIG"
+    run --separate-stderr "$SCRIPTS/update_claude_config.sh" --dry-run
+    assert_success
+    ! printf '%s' "$output" | jq -r '.. | strings' | grep -qF -- "$tok" || flunk "the token was shown: $output"
+    refute_output_contains "$tok"
+    assert_equal "$(jq -cn --arg m "$masked" '["--token", $m, ("Bearer " + $m)]')" \
+      "$(printf '%s' "$output" | jq -c '.mcpServers.zoom.args')"
+    assert_equal "$masked" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN')"
+    assert_equal "$masked" "$(printf '%s' "$output" | jq -r '.mcpServers.zoom.env.NOTE')"
+  done
+}
+
 @test "a symlinked config stays a symlink; its target is written" {
   write_config
   mkdir -p "$BATS_TEST_TMPDIR/dotfiles"
@@ -241,7 +260,7 @@ all_but_token() {
   assert_success
   [ -f "$HOME/Library/Application Support/Claude/claude_desktop_config.json" ]
 
-  stub uname 'echo MINGW64_NT-10.0-19045'
+  stub_windows
   APPDATA=$HOME/AppData/Roaming run "$SCRIPTS/update_claude_config.sh" --install
   assert_success
   [ -f "$HOME/AppData/Roaming/Claude/claude_desktop_config.json" ]
@@ -272,8 +291,9 @@ all_but_token() {
   done
   run "$SCRIPTS/update_claude_config.sh"
   assert_success
+  # (the lock file, where flock made one, is not a temp file)
   assert_equal "$(printf '%s\n' .claude_desktop_config.json.tmp.$$.MnOpQr claude_desktop_config.json \
-    claude_desktop_config.json.bak)" "$(ls -A "${CONFIG%/*}" | LC_ALL=C sort)"
+    claude_desktop_config.json.bak)" "$(ls -A "${CONFIG%/*}" | grep -vx 'claude_desktop_config\.json\.lock' | LC_ALL=C sort)"
 }
 
 # --- review fixes -----------------------------------------------------------------
@@ -381,4 +401,123 @@ all_but_token() {
   assert_status 2
   case $stderr in "ERROR: unexpected argument: --install"$'\n'"Usage: update_claude_config.sh"*) ;; *) flunk "stderr: $stderr" ;; esac
   cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+}
+
+# --- one writer at a time (issue 10, item 6) ---------------------------------------
+
+# Start 20 --install runs at once, each with its own server name, on one config; all must
+# succeed and all 20 entries, and what was there before, must be in the result.
+twenty_installs() {
+  local i pids='' failed=''
+  write_config
+  export ZOOM_LOCK_TIMEOUT=600 # only bounds a hang: the runs take turns, slowly on a busy machine
+  for i in $(seq 1 20); do
+    CLAUDE_MCP_SERVER_NAME=server$i "$SCRIPTS/update_claude_config.sh" --install \
+      >"$BATS_TEST_TMPDIR/out.$i" 2>&1 3>&- &
+    pids="$pids $!"
+  done
+  i=0
+  for pid in $pids; do
+    i=$((i + 1))
+    wait "$pid" || failed="$failed server$i: $(cat "$BATS_TEST_TMPDIR/out.$i")"
+  done
+  [ -z "$failed" ] || flunk "runs failed:$failed"
+  jq -e 'type == "object"' "$CONFIG" >/dev/null || flunk "not one JSON object: $(cat "$CONFIG")"
+  assert_equal "$(seq 1 20 | sed 's/^/server/' | LC_ALL=C sort)" \
+    "$(jq -r '.mcpServers | keys[] | select(startswith("server"))' "$CONFIG" | LC_ALL=C sort)"
+  assert_equal "filesystem zoom github" \
+    "$(jq -r '[.mcpServers | keys_unsorted[] | select(startswith("server") | not)] | join(" ")' "$CONFIG")"
+  assert_equal "eyJzdiI6.old-token.OLD0" "$(jq -r '.mcpServers.zoom.env.ZOOM_ACCESS_TOKEN' "$CONFIG")"
+  assert_equal 600 "$(file_mode "$CONFIG")"
+}
+
+@test "20 concurrent --install runs, each its own server name, on one config: all 20 entries survive" {
+  twenty_installs
+}
+
+@test "20 concurrent --install runs with the portable lock (no flock, as on macOS): all 20 entries survive" {
+  export ZOOM_NO_FLOCK=1
+  twenty_installs
+  [ ! -e "$CONFIG.lock.d" ] || flunk "the lock was left behind"
+}
+
+@test "a config lock held past ZOOM_LOCK_TIMEOUT: exit 1, the config unchanged" {
+  write_config
+  cp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  # the portable lock, held by a live process (this test's shell)
+  mkdir "$CONFIG.lock.d"
+  printf '%s\n' "$$" >"$CONFIG.lock.d/pid"
+  ZOOM_NO_FLOCK=1 ZOOM_LOCK_TIMEOUT=1 run --separate-stderr "$SCRIPTS/update_claude_config.sh"
+  assert_status 1
+  assert_equal "ERROR: another update of $CONFIG still holds $CONFIG.lock after 1s; $CONFIG unchanged; try again once it has finished (or raise ZOOM_LOCK_TIMEOUT)" "$stderr"
+  cmp "$CONFIG" "$BATS_TEST_TMPDIR/original"
+  [ ! -e "$CONFIG.bak" ]
+}
+
+# --- Windows through Git Bash (issue 14), with uname and cygpath stubbed -------------
+
+@test "Windows (Git Bash): --install writes bash.exe as the command and run.sh, ZOOM_ENV_FILE as Windows paths" {
+  stub_windows
+  unset CLAUDE_CONFIG_FILE
+  export APPDATA='C:\Users\me\AppData\Roaming' # as Windows sets it
+  CONFIG=$WIN_C/Users/me/AppData/Roaming/Claude/claude_desktop_config.json
+  run "$SCRIPTS/update_claude_config.sh" --install
+  assert_success
+  bash_exe="$(windows_path "$(command -v bash)").exe"
+  assert_line 0 "✅ Installed the \"zoom\" MCP server in $CONFIG (command: $bash_exe C:\\project\\run.sh)"
+  assert_equal "$(jq -cn --arg b "$bash_exe" --arg t "$TOKEN" '{command: $b, args: ["C:\\project\\run.sh"],
+    env: {ZOOM_ENV_FILE: "C:\\project\\.env", ZOOM_ACCESS_TOKEN: $t}}')" "$(jq -c '.mcpServers.zoom' "$CONFIG")"
+  # the scripts read that ZOOM_ENV_FILE back (through cygpath -u): the token in the project's .env
+  envfile=$(jq -r '.mcpServers.zoom.env.ZOOM_ENV_FILE' "$CONFIG")
+  ZOOM_ENV_FILE=$envfile ZOOM_FAKE_NOW=1900000000 run "$SCRIPTS/check_zoom_token.sh" -v
+  assert_success
+  assert_line "   Env file:   $ENV_FILE"
+  assert_line "   Token:      eyJz...NTMz"
+  # and an update through it finds the entry again: nothing to change
+  ZOOM_ENV_FILE=$envfile run "$SCRIPTS/update_claude_config.sh"
+  assert_success "✅ \"zoom\" in $CONFIG already has the current token (eyJz...NTMz); nothing to change"
+}
+
+@test "Windows (Git Bash): --install without cygpath is a configuration error naming it (exit 2)" {
+  stub uname 'echo MINGW64_NT-10.0-19045'
+  run --separate-stderr env PATH="$STUB_BIN:$(minimal_path)" "$SCRIPTS/update_claude_config.sh" --install
+  assert_status 2
+  case $stderr in "ERROR: required command(s) not found: cygpath"*) ;; *) flunk "stderr: $stderr" ;; esac
+  [ ! -e "$CONFIG" ]
+}
+
+# --- the refresh history (issue 15) -----------------------------------------------------------
+
+# The history's events, one "event by mode why/reason" line each (fields that are absent left out).
+history_events() {
+  [ ! -e "$PROJECT/zoom-token.log" ] ||
+    jq -r '[.event, .by, .mode, .why, (.exit | values | tostring), .reason, .token] | map(values) | join(" | ")' \
+      "$PROJECT/zoom-token.log"
+}
+
+@test "history: updated, unchanged, installed, removed, failed; nothing for a dry run or a usage error" {
+  export ZOOM_FAKE_NOW=1800000000
+  rm -f "$CONFIG"
+  run "$SCRIPTS/update_claude_config.sh" # no config: nothing to update
+  write_config
+  ZOOM_HISTORY_BY=monitor run "$SCRIPTS/update_claude_config.sh"
+  ZOOM_HISTORY_BY=monitor run "$SCRIPTS/update_claude_config.sh"
+  run "$SCRIPTS/update_claude_config.sh" --dry-run
+  run "$SCRIPTS/update_claude_config.sh" --remove
+  run "$SCRIPTS/update_claude_config.sh" # no entry now
+  run "$SCRIPTS/update_claude_config.sh" --install
+  run "$SCRIPTS/update_claude_config.sh" --bogus
+  printf '{"mcpServers": ' >"$CONFIG" # broken JSON
+  ZOOM_HISTORY_BY=401 run "$SCRIPTS/update_claude_config.sh"
+  assert_status 1
+  assert_equal "config_unchanged | script | no Claude Desktop config
+config_updated | monitor | update | eyJz...NTMz
+config_unchanged | monitor | update | already up to date
+config_updated | script | remove
+config_unchanged | script | no \"zoom\" server in the Claude Desktop config
+config_updated | script | install | eyJz...NTMz
+config_failed | 401 | 1 | $CONFIG is not valid JSON; left untouched:" "$(history_events)"
+  case $(cat "$PROJECT/zoom-token.log") in *"$TOKEN"* | *ghp_secretvalue*) flunk "a secret in the history" ;; esac
+  assert_equal 2027-01-15T08:00:00Z "$(jq -r .ts "$PROJECT/zoom-token.log" | sort -u)" # the fake clock's time
+  assert_equal 600 "$(file_mode "$PROJECT/zoom-token.log")"
 }

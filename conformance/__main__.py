@@ -2,7 +2,8 @@
 
 Runs the official MCP conformance suite (@modelcontextprotocol/conformance, server mode) against
 ./run.sh over streamable HTTP, on the Zoom simulator, behind a loopback proxy that adds the bearer
-token; judges each leg against its expected-failures file in conformance/.
+token; judges each leg against its expected-failures file in conformance/. Then the MCP Inspector's
+CLI (@modelcontextprotocol/inspector) calls every tool once (conformance/inspector.py).
 
   -v, --verbose   list every scenario with its verdict (and the reason for each expected failure)
   --leg NAME      run only this leg (default, 2026-07-28); may be repeated
@@ -22,10 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from conformance import suite
+from conformance import inspector, suite
 from conformance.proxy import BearerProxy
-from conformance.stack import HttpServer, write_env_file
-from zoomsim.control import SimProcess
+from conformance.stack import HttpServer
+from zoomsim.control import SimProcess, write_env_file
 
 RUNS = suite.CACHE / "runs"
 
@@ -81,13 +82,13 @@ def main(argv: list[str] | None = None) -> int:
                 "stdio is checked by tests/test_protocol.py")
         else:
             say(f"conformance: stdio: the suite now has {stdio}: add a stdio leg (conformance/suite.py)")
-        verdicts = run_all(tools, legs, expected, args.verbose)
+        verdicts, inspector_failures = run_all(tools, legs, expected, args.verbose)
     except (suite.SetupError, RuntimeError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
     passed = sum(len(v.passed) for v in verdicts)
     expected_n = sum(len(v.expected) for v in verdicts)
-    problems = sum(len(v.unexpected) + len(v.stale) for v in verdicts)
+    problems = sum(len(v.unexpected) + len(v.stale) for v in verdicts) + inspector_failures
     say(f"conformance: {expected_n} scenario runs expected to fail (conformance/expected-failures*.yml); "
         f"{time.monotonic() - started:.0f} s")
     say(f"conformance: {passed} passed, {problems} failed")
@@ -113,7 +114,23 @@ def run_all(tools: suite.Tools, legs, expected, verbose: bool) -> list[suite.Ver
                 verdict = suite.judge(results, expected[leg.name])
                 report(leg, verdict, expected[leg.name], verbose)
                 verdicts.append(verdict)
-    return verdicts
+            inspected = every_tool_through_the_inspector(tools, proxy.url(), verbose)
+    return verdicts, inspected
+
+
+def every_tool_through_the_inspector(tools: suite.Tools, url: str, verbose: bool) -> int:
+    """The MCP Inspector's CLI calls each tool once; returns how many calls failed."""
+    from zoom_tools import TOOLS
+
+    outcomes = inspector.call_every_tool(inspector.Inspector(tools.node, suite.CACHE, url),
+                                         {registered.fn.__name__ for registered in TOOLS})
+    failed = [o for o in outcomes if not o.ok]
+    say(f"inspector ({inspector.PACKAGE} {tools.inspector_version} CLI): {len(outcomes) - len(failed)} of "
+        f"{len(outcomes)} calls answered (tools/list, then every tool once)")
+    for o in outcomes:
+        if verbose or not o.ok:
+            say(f"    {'✓' if o.ok else '✗ FAILED'} {o.tool}: {o.detail}")
+    return len(failed)
 
 
 if __name__ == "__main__":

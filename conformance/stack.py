@@ -30,21 +30,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_env_file(path: Path, sim) -> Path:
-    """A .env for `sim` (no token yet: run.sh fetches one), written atomically with mode 0600."""
-    text = (
-        f"ZOOM_ACCOUNT_ID={sim.account_id}\nZOOM_CLIENT_ID={sim.client_id}\n"
-        f"ZOOM_CLIENT_SECRET={sim.client_secret}\nZOOM_ACCESS_TOKEN=\nZOOM_TOKEN_EXPIRES_AT=\n"
-        f"ZOOM_OAUTH_URL={sim.oauth_url}\nZOOM_API_BASE_URL={sim.api_url}\n"
-    )
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
-
-
 def server_env(env_file: Path, workdir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in _INHERITED}
     env.update(

@@ -59,6 +59,7 @@ class Tools:
     cli: Path
     suite_version: str
     node_version: str
+    inspector_version: str = ""
 
     def command(self, *args: str) -> list[str]:
         return [str(self.node), str(self.cli), *args]
@@ -102,10 +103,12 @@ def install(cache: Path = CACHE, log=print) -> Tools:
     if not cli.is_file():
         raise SetupError(f"{cli} is missing: remove {cache} and run again")
     suite_version = json.loads((cli.parent.parent / "package.json").read_text())["version"]
+    inspector_json = cache / "node_modules" / "@modelcontextprotocol" / "inspector" / "package.json"
+    inspector_version = json.loads(inspector_json.read_text())["version"] if inspector_json.is_file() else ""
     for node in (cache / "node_modules" / ".bin" / "node", shutil.which("node")):
         found = _node_version(node) if node and Path(node).exists() else None
         if found and found[0] >= MIN_NODE:
-            return Tools(Path(node), cli, suite_version, found[1])
+            return Tools(Path(node), cli, suite_version, found[1], inspector_version)
     raise SetupError(f"no Node >= {MIN_NODE}: npm has no pinned build for this platform (conformance/"
                      f"package.json); install Node {MIN_NODE} (e.g. brew install node@{MIN_NODE})")
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: check_zoom_token.sh [-t SECONDS] [-v] [--json]
+#        check_zoom_token.sh --history [N] [--json]
 #
 # Show the Zoom token's status in one line, the same line the token monitor
 # prints, e.g.  🔑 Token Status: ✅ Expires in 57m 29s (at 1:51:23 PM)
@@ -11,12 +12,17 @@
 #   -v           also show the masked token, the expiry's source and the .env path
 #   --json       print only {"state":...,"expires_at":...,"seconds_left":...}
 #                (state: fresh, expiring, critical, expired or missing)
+#   --history [N]  instead, what the kit and the token monitor did: the last N
+#                events (default 20) of zoom-token.log beside .env, one line
+#                each in local time (make history); with --json, the log's
+#                own lines (JSON)
 #   -h, --help   show this help
 #
 # Exit codes:
-#   0  more than the threshold remains
+#   0  more than the threshold remains (--history: the events were shown)
 #   1  a refresh is needed (within the threshold, expired or no token)
 #   2  usage or configuration error (a bad option or setting, an unreadable .env)
+#      (--history: also jq missing)
 set -euo pipefail
 umask 077
 
@@ -31,6 +37,8 @@ case $zoom_self in */*) ;; *) zoom_self=./$zoom_self ;; esac
 
 verbose=0
 json=0
+history=0
+history_n=20
 threshold_arg=''
 threshold_given=0
 zoom_opts t '--threshold' "$@"
@@ -39,6 +47,14 @@ while [ "$#" -gt 0 ]; do
   case $1 in
     -v | --verbose) verbose=1 ;;
     --json) json=1 ;;
+    --history)
+      history=1
+      if [ "$#" -ge 2 ] && zoom_is_uint "$2"; then
+        history_n=$((10#$2))
+        [ "$history_n" -ge 1 ] || zoom_usage_error "--history needs a number of events of 1 or more (got '$2')"
+        shift
+      fi
+      ;;
     -t | --threshold)
       [ "$#" -ge 2 ] || zoom_usage_error "$1 needs a number of seconds"
       threshold_arg=$2 threshold_given=1
@@ -51,6 +67,25 @@ while [ "$#" -gt 0 ]; do
 done
 
 zoom_load_env
+
+if [ "$history" = 1 ]; then
+  zoom_require_cmd jq tail
+  # shellcheck source=lib/history.sh source-path=SCRIPTDIR
+  . "$ZOOM_SCRIPTS_DIR/lib/history.sh"
+  zoom_history_path
+  zoom_history_on || zoom_warn "the history is off (ZOOM_HISTORY=0): nothing new is added to $_zhlog"
+  if [ ! -e "$_zhlog" ] && [ ! -e "$_zhlog.1" ]; then
+    [ "$json" = 1 ] || printf 'No refresh history yet (%s).\n' "$_zhlog"
+    exit 0
+  fi
+  if [ "$json" = 1 ]; then
+    zoom_history_lines "$history_n"
+  else
+    zoom_history_show "$history_n"
+  fi
+  exit 0
+fi
+
 zoom_threshold "$threshold_given" "$threshold_arg"
 
 zoom_token_expiry

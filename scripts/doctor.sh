@@ -11,6 +11,8 @@
 #   - the token endpoint reachable and the credentials accepted: one token
 #     request, made only when the token is missing or expired, or with
 #     --online; the new token is thrown away and .env is never changed
+#   - the refresh history (zoom-token.log beside .env): a warning when token
+#     fetches failed in the last 24 hours, with how many and the last reason
 #   - Claude Desktop's config: found, valid JSON, with this server's entry
 #     pointing at this checkout's run.sh
 #   - whether Claude Desktop is running (for information only)
@@ -76,8 +78,15 @@ in_root() {
   fi
 }
 
-install_fixes() { # install_fixes APT_PACKAGES BREW_PACKAGES
-  fix "sudo apt-get install -y $1   # Debian/Ubuntu" "brew install $2   # macOS (Homebrew)"
+# On Windows (Git Bash) the fixes are winget's and Chocolatey's; a tool
+# without a Windows package (flock) gets none.
+install_fixes() { # install_fixes APT_PACKAGES BREW_PACKAGES [WINGET_ID CHOCO_PACKAGE]
+  zoom_os
+  if [ "$_zos" = windows ]; then
+    [ "$#" -lt 4 ] || fix "winget install --id $3 -e   # Windows (winget)" "choco install $4 -y   # Windows (Chocolatey)"
+  else
+    fix "sudo apt-get install -y $1   # Debian/Ubuntu" "brew install $2   # macOS (Homebrew)"
+  fi
 }
 
 # Octal permission bits of a file: GNU stat, then BSD stat.
@@ -95,18 +104,21 @@ abs_path() {
 # --- checks -------------------------------------------------------------------
 
 check_python() {
+  # The venv's Python in either layout, as run.sh finds it (Python for Windows
+  # makes Scripts/python.exe).
   local py="$root/.venv/bin/python" sys_py ver missing sum out f
   local vers='import sys; print("%d.%d.%d" % sys.version_info[:3]); sys.exit(sys.version_info < (3, 10))'
+  [ -x "$py" ] || [ ! -x "$root/.venv/Scripts/python.exe" ] || py=$root/.venv/Scripts/python.exe
   if [ ! -x "$py" ]; then
-    sys_py=$(command -v python3 2>/dev/null || true)
+    sys_py=$(command -v python3 2>/dev/null || command -v python 2>/dev/null || true)
     if [ -z "$sys_py" ]; then
       bad "Python 3 not found (3.10 or newer is needed)"
-      install_fixes "python3 python3-venv" python@3.12
+      install_fixes "python3 python3-venv" python@3.12 Python.Python.3.12 python
       return
     fi
     if ! ver=$("$sys_py" -c "$vers" 2>/dev/null); then
       bad "Python ${ver:-?} found ($sys_py); 3.10 or newer is needed"
-      install_fixes "python3 python3-venv" python@3.12
+      install_fixes "python3 python3-venv" python@3.12 Python.Python.3.12 python
       return
     fi
     bad "Python $ver found, but the project's .venv is missing ($root/.venv)"
@@ -156,7 +168,10 @@ check_tools() {
       ok "$t: $(command -v "$t")"
     else
       bad "$t is not installed"
-      install_fixes "$t" "$t"
+      case $t in
+        jq) install_fixes jq jq jqlang.jq jq ;;
+        *) install_fixes "$t" "$t" cURL.cURL curl ;;
+      esac
     fi
   done
   if command -v flock >/dev/null 2>&1; then
@@ -357,6 +372,41 @@ check_endpoint() {
   body=''
 }
 
+# A warning (not a failure: the token may be fine again) when the last 24 h
+# hold failed token fetches, with how many and the last reason.
+check_history() {
+  local history
+  history=$(in_root make history)
+  zoom_history_path
+  if ! zoom_history_on; then
+    info "refresh history off (ZOOM_HISTORY=0)"
+    return
+  fi
+  if [ ! -e "$_zhlog" ] && [ ! -e "$_zhlog.1" ]; then
+    info "no refresh history yet ($_zhlog)"
+    return
+  fi
+  if ! command -v jq >/dev/null 2>&1; then
+    info "refresh history not checked: jq is needed (see above)"
+    return
+  fi
+  # shellcheck source=lib/history.sh source-path=SCRIPTDIR
+  . "$ZOOM_SCRIPTS_DIR/lib/history.sh"
+  if ! zoom_history_failures; then
+    warn "could not read the refresh history ($_zhlog)"
+    fix "$history"
+  elif [ "$_zhfail" = 0 ]; then
+    ok "no failed token fetch in the last 24 h ($_zhlog)"
+  else
+    if [ "$_zhfail" = 1 ]; then
+      warn "1 token fetch failed in the last 24 h, at $_zhlast"
+    else
+      warn "$_zhfail token fetches failed in the last 24 h; the last at $_zhlast"
+    fi
+    fix "$history   # what happened, in order"
+  fi
+}
+
 # Where the scripts look for Claude Desktop's config. -> _zpath ('' if unknown)
 claude_config_path() {
   _zpath=''
@@ -412,6 +462,7 @@ check_claude_config() {
     | if ($e | type) != "object" then "none"
       else "entry",
         ($e.command | strings // "" | line),
+        ($e.args | if type == "array" then .[0] | strings // "" | line else "" end),
         ($e.env | if type == "object" then .ZOOM_ENV_FILE | strings // "" | line else "" end),
         ($e.env | if type == "object" then .ZOOM_ACCESS_TOKEN | strings // "" else "" end
           | if . == "" or env.ZOOM_DOCTOR_TOKEN == "" then "unknown"
@@ -428,7 +479,7 @@ check_claude_config() {
     fi
     return
   fi
-  { IFS= read -r entry; IFS= read -r cmd; IFS= read -r envfile; IFS= read -r same; } <<<"$info" || :
+  { IFS= read -r entry; IFS= read -r cmd; IFS= read -r arg0; IFS= read -r envfile; IFS= read -r same; } <<<"$info" || :
   if [ "$entry" != entry ]; then
     bad "Claude Desktop config has no mcpServers.$name entry: $file"
     fix "$install"
@@ -436,14 +487,22 @@ check_claude_config() {
   fi
   want=$(abs_path "$root/run.sh")
   got=''
-  case $cmd in /*) got=$(abs_path "$cmd") ;; esac
+  # On Windows the command is bash.exe and run.sh its first argument, both
+  # Windows paths (as --install writes them).
+  zoom_os
+  case $_zos:$cmd in
+    windows:*[Bb][Aa][Ss][Hh].[Ee][Xx][Ee]) zoom_unix_path "$arg0" && cmd="$cmd $arg0" ;;
+    *) _zpath=$cmd ;;
+  esac
+  case $_zpath in /*) got=$(abs_path "$_zpath") ;; esac
   if [ -z "$got" ] || [ "$got" != "$want" ]; then
     bad "mcpServers.$name in the Claude Desktop config runs ${cmd:-nothing}, not this checkout's $want"
     fix "$install"
     return
   fi
   ok "Claude Desktop config has mcpServers.$name → $want ($file)"
-  if [ -n "$envfile" ] && [ "$(abs_path "$envfile")" != "$(abs_path "$ZOOM_ENV_FILE")" ]; then
+  zoom_unix_path "$envfile"
+  if [ -n "$envfile" ] && [ "$(abs_path "$_zpath")" != "$(abs_path "$ZOOM_ENV_FILE")" ]; then
     warn "the entry's ZOOM_ENV_FILE is $envfile, not $ZOOM_ENV_FILE"
     fix "$install"
   fi
@@ -462,17 +521,19 @@ check_claude_config() {
 }
 
 # For information only: a config change takes effect when Claude restarts.
+# This user's Claude only, as restart_claude_app.sh sees it.
 check_claude_running() {
   local pid=''
   zoom_os
   case $_zos in
-    macos) pid=$(pgrep -x Claude 2>/dev/null | head -n 1) || pid='' ;;
+    macos) pid=$(pgrep -u "$EUID" -x Claude 2>/dev/null | head -n 1) || pid='' ;;
     windows)
-      if tasklist //FI "IMAGENAME eq Claude.exe" //NH 2>/dev/null | grep -qi 'Claude\.exe'; then
+      if [ -n "${USERNAME:-}" ] && tasklist //FI "IMAGENAME eq Claude.exe" \
+        //FI "USERNAME eq ${USERDOMAIN:+$USERDOMAIN\\}$USERNAME" //NH 2>/dev/null | grep -qi 'Claude\.exe'; then
         pid='?'
       fi
       ;;
-    *) pid=$(pgrep -x claude-desktop 2>/dev/null | head -n 1) || pid='' ;;
+    *) pid=$(pgrep -u "$EUID" -x claude-desktop 2>/dev/null | head -n 1) || pid='' ;;
   esac
   case $pid in
     '' | '?') ;;
@@ -493,6 +554,7 @@ check_tools
 check_env_file
 check_token
 check_endpoint
+check_history
 check_claude_config
 check_claude_running
 

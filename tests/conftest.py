@@ -14,7 +14,6 @@ found none says so at the end of its summary.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from zoomsim import ZoomSimulator  # noqa: E402 - needs the path above
-from zoomsim.control import SimProcess  # noqa: E402
+from zoomsim.control import SimProcess, write_env_file  # noqa: E402
 
 SPEC_FILES = ("Meetings.json", "Users.json")
 SHARED_SPEC_DIR = ROOT.parent / "shared" / "zoom-openapi"
@@ -67,26 +66,6 @@ def sim_process():
         yield proc
     finally:
         proc.stop()
-
-
-def write_env_file(path: Path, simulator) -> Path:
-    """Write a .env for ``simulator`` atomically with mode 0600 (no token yet)."""
-    text = (
-        "# Test .env for the Zoom simulator\n"
-        f"ZOOM_ACCOUNT_ID={simulator.account_id}\n"
-        f"ZOOM_CLIENT_ID={simulator.client_id}\n"
-        f"ZOOM_CLIENT_SECRET={simulator.client_secret}\n"
-        "ZOOM_ACCESS_TOKEN=\n"
-        "ZOOM_TOKEN_EXPIRES_AT=\n"
-        f"ZOOM_OAUTH_URL={simulator.oauth_url}\n"
-        f"ZOOM_API_BASE_URL={simulator.api_url}\n"
-    )
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
 
 
 @pytest.fixture

@@ -156,7 +156,8 @@ def test_monitor_refresh_under_a_token_endpoint_fault(sim, tmp_path, monkeypatch
     env_file = tmp_path / ".env"
     env_before = write_env(env_file, sim, token, int(now) + TOKEN_STATES[state])
     config_before = write_config(config, token)
-    files_before = folder_listing(tmp_path) + [".env.lock"]  # the lock file may appear (empty)
+    # the lock file may appear (empty); the history records the failure
+    files_before = folder_listing(tmp_path) + [".env.lock", "zoom-token.log"]
     if spec is None:
         monkeypatch.setenv("ZOOM_OAUTH_URL", closed_port_url())  # the environment wins over .env
     else:

@@ -2,6 +2,7 @@
 system tool stops with the exact install commands, and every target behaves the same under
 GNU make 3.81 (macOS's /usr/bin/make, which ignores .SHELLFLAGS) and 4.x."""
 
+import json
 import os
 import re
 import shutil
@@ -66,7 +67,7 @@ def test_help_is_the_default_and_lists_every_target_with_a_line():
     assert result.returncode == 0
     listed = dict(re.findall(r"^  (\S+)\s+(\S.*)$", result.stdout, re.M))
     assert phony_targets() == set(listed)
-    for target in ("setup", "test", "run", "refresh", "refresh-force", "status", "install-claude",
+    for target in ("setup", "test", "run", "refresh", "refresh-force", "status", "history", "install-claude",
                    "monitor", "demo", "simulator", "doctor", "soak", "bench", "test-macos"):
         assert listed[target].strip(), target
 
@@ -102,6 +103,23 @@ def test_help_and_check_tools_run_the_same_under_both_makes(make_cmd):
     assert ours.returncode == 0
     assert ours.stdout == system.stdout
     assert make("check-tools", make_cmd=make_cmd).returncode == 0
+
+
+@pytest.mark.parametrize("make_cmd", MAKES)
+def test_make_history_prints_the_history_and_passes_its_args(tmp_path, make_cmd):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOOM_", "MAKE"))}
+    env.update(ZOOM_ENV_FILE=str(tmp_path / ".env"), TZ="UTC")
+    lines = [json.dumps({"ts": f"2027-01-15T08:0{i}:00Z", "event": "token_valid", "by": "run.sh",
+                         "token_left_s": 3600 - 60 * i}, separators=(",", ":")) for i in range(3)]
+    (tmp_path / "zoom-token.log").write_text("\n".join(lines) + "\n")
+    shown = make("-s", "history", "ARGS=2", env=env, make_cmd=make_cmd)
+    assert (shown.returncode, shown.stderr) == (0, "")
+    assert shown.stdout.splitlines() == [
+        "── Fri 15 Jan 2027 ──",
+        "08:01:00  💤 token still valid for 59m; no request (by run.sh)",
+        "08:02:00  💤 token still valid for 58m; no request (by run.sh)"]
+    raw = make("-s", "history", "ARGS=--json", env=env, make_cmd=make_cmd)
+    assert raw.stdout.splitlines() == lines
 
 
 @pytest.mark.parametrize("make_cmd", MAKES)

@@ -210,7 +210,8 @@ def test_status_states_and_dict(setup):
     _clock, _env, _kit, _out, make = setup
     m = make()
     assert m.status() == {"state": "fresh", "expires_at": T0 + 1000, "seconds_left": 1000,
-                          "auto_refresh_enabled": True, "consecutive_failures": 0}
+                          "auto_refresh_enabled": True, "consecutive_failures": 0,
+                          "last_refresh": None, "failures_24h": 0}
 
 
 def test_mask():
@@ -410,7 +411,8 @@ def test_recovery_when_env_gets_a_new_token_from_outside(setup):
     assert got[1].startswith("🔑 Token Status: ✅ Expires in 1h 0m 0s")
     assert m.get_token() == new
     assert m.status() | {"expires_at": 0} == {"state": "fresh", "expires_at": 0, "seconds_left": 3600,
-                                               "auto_refresh_enabled": True, "consecutive_failures": 0}
+                                               "auto_refresh_enabled": True, "consecutive_failures": 0,
+                                               "last_refresh": None, "failures_24h": 0}
     # and auto-refresh works again at the next crossing
     drive(m, clock, clock.t + 3300 + 1)
     assert kit.names()[-3:] == ["get_zoom_token.sh", "update_claude_config.sh", "restart_claude_app.sh"]
@@ -905,3 +907,26 @@ def test_stop_ends_a_script_in_flight(tmp_path, monkeypatch):
     worker.join(10)  # the script would run on for 30 s (its time limit) unless stop() ended it
     assert not worker.is_alive()
     wait_until(lambda: _dead(child), timeout=5)
+
+
+def test_on_windows_the_kit_runs_under_the_bash_run_sh_names(setup, monkeypatch):
+    """Python for Windows cannot run a .sh: every script goes through Git's bash.exe, which run.sh
+    names in ZOOM_KIT_BASH (bats/run.bats checks that side)."""
+    clock, env_file, kit, out, _make = setup
+    bash = r"C:\Program Files\Git\usr\bin\bash.exe"
+    monkeypatch.setattr(tm, "WINDOWS", True)
+    monkeypatch.setenv("ZOOM_KIT_BASH", bash)
+    seen = []
+
+    def run(argv, **kw):
+        seen.append(list(argv))
+        return kit(argv[1:], **kw)
+
+    m = TokenMonitor(env_file, env_file.parent / "scripts", settings=Settings(), clock=clock, out=out,
+                     run=run, launched_by_claude=False)
+    clock.t = T0 + 800  # 200 s left: inside the 300 s threshold
+    m.run_once()
+    assert [os.path.basename(a[1]) for a in seen] == ["get_zoom_token.sh", "update_claude_config.sh",
+                                                       "restart_claude_app.sh"]
+    assert all(a[0] == bash for a in seen)
+    assert m.status()["state"] == "fresh"

@@ -468,10 +468,11 @@ def test_demo_child_environments_bypass_the_proxy_for_loopback():
 
 
 def fake_project(tmp_path: Path) -> tuple[Path, Path]:
-    """run.sh copied into a project whose python and get_zoom_token.sh only record what they got."""
+    """run.sh copied into a project whose python and get_zoom_token.sh only record what they got
+    (with the kit's lib, through which run.sh reads .env)."""
     proj, record = tmp_path / "proj", tmp_path / "record"
     (proj / ".venv" / "bin").mkdir(parents=True)
-    (proj / "scripts").mkdir()
+    shutil.copytree(ROOT / "scripts" / "lib", proj / "scripts" / "lib")
     shutil.copy(ROOT / "run.sh", proj / "run.sh")
     stubs = {
         proj / ".venv" / "bin" / "python":

@@ -21,8 +21,9 @@ from mcp import Client, MCPError
 from mcp.server import MCPServer
 
 import protocol_guard
-from conformance.stack import RUN_SH, HttpServer, server_env, write_env_file
+from conformance.stack import RUN_SH, HttpServer, server_env
 from zoomsim import ZoomSimulator
+from zoomsim.control import write_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 30.0  # seconds: bounds a hang, never paces a test

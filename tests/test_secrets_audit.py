@@ -6,8 +6,9 @@ unrecorded) and, where strace works, every execve of every child traced as well.
 stdout, stderr, the trace logs, the server's stdout and stderr and the simulator's request log is
 kept; then neither the client secret (nor its Basic-auth form) nor any access token the simulator
 issued during the run (collected with a hook on its token minting, and from .env/config after each
-step) may appear anywhere but in .env, the Claude config and its .bak. Files that hold secrets are
-0600. The streamable HTTP transport listens on 127.0.0.1 only and refuses a foreign Host header.
+step) may appear anywhere but in .env, the Claude config and its .bak: not in the refresh history
+(zoom-token.log) either, which every actor writes. Files that hold secrets are 0600. The streamable
+HTTP transport listens on 127.0.0.1 only and refuses a foreign Host header.
 While get_zoom_token.sh waits on a slow token endpoint, no process's command line holds the secret.
 """
 
@@ -287,6 +288,14 @@ async def test_no_secret_leaks_from_the_kit_or_the_server(tmp_path):
                 leaks.append(f"{what} in {path.relative_to(tmp_path)}")
     assert leaks == [], leaks
     assert scanned > 20_000  # the outputs were really captured
+    # The refresh history (issue 15), scanned above with every other file: every actor wrote it (the
+    # scripts by hand, run.sh, the monitor, the 401 path), it holds tokens only masked, and is 0600.
+    history_log = audit.env_file.with_name("zoom-token.log")
+    entries = [json.loads(line) for line in history_log.read_text().splitlines()]
+    assert {e["by"] for e in entries} == {"script", "run.sh", "monitor", "401"}, entries
+    assert any(e.get("new", "").startswith("eyJ") and "..." in e["new"] for e in entries)
+    assert not [e for e in entries if re.search(r"Bearer \w|Basic \w|[?&]\w+=", json.dumps(e))]
+    assert (history_log.stat().st_mode & 0o777) == 0o600
     # the secrets are where they belong
     assert sim.client_secret.encode() in audit.env_file.read_bytes()
     assert any(s in audit.config.read_bytes() for s in (t.encode() for t in audit.tokens))

@@ -580,7 +580,8 @@ async def test_revoked_token_recovers_through_exactly_one_token_request(server):
     status = await server.call("zoom_token_status")
     assert status.structured_content["state"] == "fresh"
     assert set(status.structured_content) == {
-        "state", "expires_at", "seconds_left", "auto_refresh_enabled", "consecutive_failures"}
+        "state", "expires_at", "seconds_left", "auto_refresh_enabled", "consecutive_failures",
+        "last_refresh", "failures_24h"}
 
 
 @pytest.mark.anyio
@@ -875,3 +876,22 @@ def test_no_jq_worker_outlives_the_http_server(tmp_path):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("ZOOM_MCP_TRANSPORT", "carrier-pigeon", "expected stdio or http"),
+    ("ZOOM_MAX_CONCURRENCY", "0", "ZOOM_MAX_CONCURRENCY"),
+    ("ZOOM_RATE_PLAN", "platinum", "ZOOM_RATE_PLAN"),
+    ("ZOOM_TRANSCRIPT_CACHE_MB", "-1", "ZOOM_TRANSCRIPT_CACHE_MB='-1': expected a number from 0 to 1024"),
+    ("ZOOM_JQ_TIMEOUT", "soon", "ZOOM_JQ_TIMEOUT='soon'"),
+    ("ZOOM_MCP_PORT", "70000", "ZOOM_MCP_PORT='70000'"),
+])
+def test_a_bad_server_setting_stops_it_with_a_clear_error(tmp_path, name, value, says):
+    with ZoomSimulator(host="127.0.0.1", port=0) as sim:
+        env_file = write_env(tmp_path / ".env", sim)
+        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
+               **server_env(sim, env_file, tmp_path), name: value}
+        cp = subprocess.run([str(RUN_SH)], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=60)
+    assert cp.returncode == 2, cp.stderr[-2000:]
+    assert says in cp.stderr and cp.stdout == ""

@@ -21,6 +21,25 @@ from zoomsim.server import DEFAULT_ACCOUNT_ID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT
 BANNER = "Zoom simulator listening on "
 
 
+def write_env_file(path, sim) -> object:
+    """A .env (mode 0600, written whole) holding `sim`'s credentials and URLs and no token yet, for
+    the kit and the server; `sim` is a ZoomSimulator or a SimControl. Returns the path."""
+    from pathlib import Path
+
+    path = Path(path)
+    text = (
+        f"ZOOM_ACCOUNT_ID={sim.account_id}\nZOOM_CLIENT_ID={sim.client_id}\n"
+        f"ZOOM_CLIENT_SECRET={sim.client_secret}\nZOOM_ACCESS_TOKEN=\nZOOM_TOKEN_EXPIRES_AT=\n"
+        f"ZOOM_OAUTH_URL={sim.oauth_url}\nZOOM_API_BASE_URL={sim.api_url}\n"
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+    return path
+
+
 class SimControl:
     """Client for the control endpoints of the simulator at ``url``."""
 

@@ -42,11 +42,31 @@ case $ZOOM_SCRIPTS_DIR in
 esac
 ZOOM_SELF=${zoom_self:-$0}
 
+# A Windows path (C:\Users\...) from the environment as a POSIX one.
+zoom_unix_path() { # -> _zpath
+  _zpath=$1
+  case $1 in
+    [A-Za-z]:[\\/]*)
+      if command -v cygpath >/dev/null 2>&1; then
+        _zpath=$(cygpath -u -- "$1") || _zpath=$1
+      fi
+      ;;
+  esac
+}
+
+# A POSIX path as Windows programs (Claude Desktop, a native python.exe) need
+# it: C:\Users\me\... (Git Bash, MSYS2, Cygwin: cygpath ships with each).
+zoom_windows_path() { # -> _zpath
+  _zpath=$(cygpath -w -- "$1") || zoom_die 1 "cygpath could not convert $1 to a Windows path"
+}
+
 # Relative paths in settings are taken from the project root, not from $PWD.
+# A Windows drive path (C:\Users\me\zoom-mcp\.env, as the Claude Desktop
+# config holds it) is read as Git Bash names it (/c/Users/me/zoom-mcp/.env).
 zoom_root_path() { # zoom_root_path PATH -> _zpath
   case $1 in
     /*) _zpath=$1 ;;
-    [A-Za-z]:[\\/]*) _zpath=$1 ;; # a Windows drive path (Git Bash)
+    [A-Za-z]:[\\/]*) zoom_unix_path "$1" ;;
     *) _zpath=$ZOOM_ROOT/$1 ;;
   esac
 }
@@ -58,7 +78,13 @@ ZOOM_ENV_FILE=$_zpath
 # ------------------------------------------------------------------ messages
 ZOOM_QUIET=${ZOOM_QUIET:-0}
 zoom_say() { [ "$ZOOM_QUIET" = 1 ] || printf '%s\n' "$*"; }
-zoom_err() { printf 'ERROR: %s\n' "$*" >&2; }
+# The run's first error stays in _zoom_first_error: the history's reason when a
+# script fails where it set none of its own.
+_zoom_first_error=''
+zoom_err() {
+  [ -n "$_zoom_first_error" ] || _zoom_first_error=$*
+  printf 'ERROR: %s\n' "$*" >&2
+}
 zoom_warn() { printf 'WARNING: %s\n' "$*" >&2; }
 zoom_die() { # zoom_die EXIT_CODE MESSAGE...
   local code=$1
@@ -159,129 +185,85 @@ zoom_threshold() {
 }
 
 # -------------------------------------------------------------------- .env
-# Parse one .env line exactly as python-dotenv's dotenv_values(interpolate=False)
-# does (token_monitor.py reads the same file with it): [export ]KEY = value;
-# "double" quotes undo \\ \' \" \a \b \f \n \r \t \v and keep the backslash
-# of any other escape; 'single' quotes undo \\ and \'; an unquoted value ends
-# at whitespace + "#" and is right-trimmed; "KEY= #x" (space, then #) is empty.
-# Sets _zk (key), _zv (value), _zq (quote char), _zp (indent + export),
-# _zs (the "=" with the spaces around it), _zc (what follows the value: an
-# inline comment with the blanks before it, kept on rewrite). The caller
-# strips a UTF-8 BOM from the file's first line (python-dotenv drops it there
-# only).
-# Returns 1 for blank, comment and unparsable lines; 2 for a KEY= line that
-# python-dotenv skips as invalid (an unclosed quote, text after the closing
-# quote): _zk/_zp/_zs/_zq are set so that a rewrite can replace it.
-# (Values spanning several lines, which python-dotenv accepts inside quotes,
-# are not supported: their first line counts as invalid.)
-_ZOOM_LINE_RE='^([[:space:]]*(export[[:space:]]+)?)([A-Za-z_][A-Za-z0-9_]*)([[:space:]]*=[[:space:]]*)(.*)$'
-_ZOOM_DQ_RE='^"(([\].|[^"\])*)"([[:space:]]*(#.*)?)$'
-_ZOOM_SQ_RE="^'(([\\].|[^'\\])*)'([[:space:]]*(#.*)?)\$"
-zoom_parse_env_line() {
-  local l=${1%$'\r'} v w
-  _zk='' _zv='' _zq='' _zp='' _zs='' _zc=''
-  [[ $l =~ $_ZOOM_LINE_RE ]] || return 1
-  _zp=${BASH_REMATCH[1]}
-  _zk=${BASH_REMATCH[3]}
-  _zs=${BASH_REMATCH[4]}
-  v=${BASH_REMATCH[5]}
-  case $v in
-    \"*)
-      _zq='"'
-      [[ $v =~ $_ZOOM_DQ_RE ]] || return 2
-      _zc=${BASH_REMATCH[3]}
-      v=${BASH_REMATCH[1]}
-      case $v in *\\*) _zoom_unescape "$v" ;; esac
-      ;;
-    \'*)
-      _zq="'"
-      [[ $v =~ $_ZOOM_SQ_RE ]] || return 2
-      _zc=${BASH_REMATCH[3]}
-      v=${BASH_REMATCH[1]}
-      case $v in *\\*) _zoom_unescape "$v" ;; esac
-      ;;
-    *)
-      # "KEY= #x" is an empty value and a comment; "KEY=#x" is the value "#x".
-      w=$v
-      case $v in \#*) case $_zs in *=) ;; *) w='' ;; esac ;; esac
-      w=${w%%[[:space:]]#*}
-      _zc=${v:${#w}}
-      v=${w%"${w##*[![:space:]]}"}
-      _zc=${w:${#v}}$_zc
-      ;;
-  esac
-  _zv=$v
-  return 0
-}
+# The reader (python-dotenv's grammar, multi-line values included); the writer is
+# lib/dotenv_write.sh, sourced by the scripts that write .env.
+# shellcheck source=dotenv.sh source-path=SCRIPTDIR
+. "$ZOOM_SCRIPTS_DIR/lib/dotenv.sh"
 
-# Undo the escapes python-dotenv undoes inside the quotes in _zq (see above),
-# one backslash at a time with parameter expansion: no fork, no per-char loop.
-_zoom_unescape() { # _zoom_unescape TEXT -> v (the caller's local)
-  local rest=$1 out='' c
-  while :; do
-    case $rest in *\\*) ;; *) break ;; esac
-    out=$out${rest%%\\*}
-    rest=${rest#*\\}
-    c=${rest:0:1}
-    rest=${rest:1}
-    case $_zq$c in
-      ?\\ | ?\' | \"\") out=$out$c ;;
-      \"n) out=$out$'\n' ;;
-      \"t) out=$out$'\t' ;;
-      \"r) out=$out$'\r' ;;
-      \"a) out=$out$'\a' ;;
-      \"b) out=$out$'\b' ;;
-      \"f) out=$out$'\f' ;;
-      \"v) out=$out$'\v' ;;
-      *) out=$out\\$c ;; # not an escape there: the backslash stays
-    esac
-  done
-  v=$out$rest
-}
+# The settings the scripts take from .env; anything else there is not theirs.
+_ZOOM_FILE_KEYS=' ZOOM_ACCOUNT_ID ZOOM_CLIENT_ID ZOOM_CLIENT_SECRET ZOOM_OAUTH_URL ZOOM_API_BASE_URL'
+_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_TOKEN_THRESHOLD ZOOM_HTTP_TIMEOUT ZOOM_LOCK_TIMEOUT ZOOM_RESTART_CLAUDE"
+_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_RESTART_WAIT ZOOM_RESTART_POLL CLAUDE_CONFIG_FILE CLAUDE_MCP_SERVER_NAME CLAUDE_APP_EXE"
+_ZOOM_FILE_KEYS="$_ZOOM_FILE_KEYS ZOOM_HISTORY "
 
 # Load the kit's settings from the .env file. The environment wins (set, even
 # empty, beats the file), except for the token pair, which comes from the file
 # whenever the file has a token — exactly like token_monitor.py: a stale
 # ZOOM_ACCESS_TOKEN passed by Claude Desktop's config must not hide a newer one
 # in .env. With zoom_token_file_only=1 (get_zoom_token.sh) the pair comes from
-# the file alone: no token there is no token. Later lines win over earlier
-# ones, as in python-dotenv.
-# Only the settings below are read from the file: test hooks (ZOOM_FAKE_NOW,
-# ZOOM_NO_FLOCK, ZOOM_QUIET, _ZOOM_*) and the kit's own variables come from
-# the environment alone, so a stray line in .env cannot fake the clock.
+# the file alone: no token there is no token. As in python-dotenv, a later
+# binding of a key replaces an earlier one, and "KEY" alone leaves it unset.
+# Only the settings above are read from the file: test hooks (ZOOM_FAKE_NOW,
+# ZOOM_NO_FLOCK, ZOOM_QUIET, ZOOM_HISTORY_BY, ZOOM_HISTORY_MAX_BYTES, _ZOOM_*) and
+# the kit's own variables come from the environment alone, so a stray line in
+# .env cannot fake the clock.
 zoom_token_file_only=0
 zoom_load_env() {
-  local line='' seen=' ' ftok='' fexp='' bom=$'\xef\xbb\xbf'
-  if [ -e "$ZOOM_ENV_FILE" ]; then
-    zoom_env_readable
-    while IFS= read -r line || [ -n "$line" ]; do
-      line=${line#"$bom"} bom='' # a BOM counts on the first line only, as in python-dotenv
-      zoom_parse_env_line "$line" || continue
-      case $_zk in
-        ZOOM_ACCESS_TOKEN) ftok=$_zv; continue ;;
-        ZOOM_TOKEN_EXPIRES_AT) fexp=$_zv; continue ;;
-        ZOOM_ACCOUNT_ID | ZOOM_CLIENT_ID | ZOOM_CLIENT_SECRET | ZOOM_OAUTH_URL | ZOOM_API_BASE_URL | \
-          ZOOM_TOKEN_THRESHOLD | ZOOM_HTTP_TIMEOUT | ZOOM_LOCK_TIMEOUT | ZOOM_RESTART_CLAUDE | \
-          ZOOM_RESTART_WAIT | ZOOM_RESTART_POLL | CLAUDE_CONFIG_FILE | CLAUDE_MCP_SERVER_NAME | CLAUDE_APP_EXE) ;;
-        *) continue ;;
-      esac
-      if [ -n "${!_zk+x}" ]; then
-        case $seen in *" $_zk "*) ;; *) continue ;; esac
-      fi
-      printf -v "$_zk" '%s' "$_zv"
-      seen="$seen$_zk "
-    done <"$ZOOM_ENV_FILE"
-  fi
-  if [ -n "$ftok" ]; then
-    ZOOM_ACCESS_TOKEN=$ftok
-    ZOOM_TOKEN_EXPIRES_AT=$fexp
+  local k v
+  _zoom_env_scan
+  for k in $_zfile_keys; do
+    v=_zfile_$k
+    [ -n "${!k+x}" ] || printf -v "$k" '%s' "${!v}"
+  done
+  if [ -n "$_zftok" ]; then
+    ZOOM_ACCESS_TOKEN=$_zftok
+    ZOOM_TOKEN_EXPIRES_AT=$_zfexp
   elif [ "$zoom_token_file_only" != 1 ] && [ -n "${ZOOM_ACCESS_TOKEN:-}" ]; then
     ZOOM_TOKEN_EXPIRES_AT=${ZOOM_TOKEN_EXPIRES_AT:-}
   else
-    # No token anywhere (an empty line in the file counts as none).
+    # No token anywhere (an empty one in the file counts as none).
     ZOOM_ACCESS_TOKEN=''
     ZOOM_TOKEN_EXPIRES_AT=''
   fi
+}
+
+# Re-read only the token pair from the file (after taking the lock).
+zoom_reload_token() {
+  _zoom_env_scan
+  if [ -n "$_zftok" ]; then
+    ZOOM_ACCESS_TOKEN=$_zftok
+    ZOOM_TOKEN_EXPIRES_AT=$_zfexp
+  elif [ "$zoom_token_file_only" = 1 ]; then
+    ZOOM_ACCESS_TOKEN='' ZOOM_TOKEN_EXPIRES_AT=''
+  fi
+}
+
+# Read the file, when there is one: the token pair (_zftok, _zfexp; "KEY"
+# alone, like "KEY=", holds no token) and, in _zfile_keys, the settings above
+# that it sets (each value in _zfile_<KEY>). The last binding of a key wins;
+# "KEY" alone unsets it. Bindings python-dotenv skips are skipped.
+_zoom_env_scan() {
+  local b k
+  _zftok='' _zfexp='' _zfile_keys=' '
+  [ -e "$ZOOM_ENV_FILE" ] || return 0
+  zoom_env_readable
+  zoom_env_read "$ZOOM_ENV_FILE"
+  for ((b = 0; b < _zbn; b++)); do
+    k=${_zbk[b]}
+    case ${_zbx[b]}$k in
+      0ZOOM_ACCESS_TOKEN) _zftok=${_zbv[b]} ;;
+      0ZOOM_TOKEN_EXPIRES_AT) _zfexp=${_zbv[b]} ;;
+      0*[!A-Za-z0-9_]*) ;; # not a name ('quoted keys' may hold anything)
+      0*)
+        case $_ZOOM_FILE_KEYS in *" $k "*) ;; *) continue ;; esac
+        _zfile_keys=${_zfile_keys//" $k "/ }
+        if [ "${_zbh[b]}" = 1 ]; then
+          printf -v "_zfile_$k" '%s' "${_zbv[b]}"
+          _zfile_keys="$_zfile_keys$k "
+        fi
+        ;;
+    esac
+  done
 }
 
 # An existing ZOOM_ENV_FILE we cannot read is a configuration error (exit 2),
@@ -291,28 +273,6 @@ zoom_env_readable() {
     zoom_die 2 "cannot read $ZOOM_ENV_FILE: it is a directory (ZOOM_ENV_FILE must name a file)"
   fi
   [ -r "$ZOOM_ENV_FILE" ] || zoom_die 2 "cannot read $ZOOM_ENV_FILE; check its owner and mode (chmod 600 $ZOOM_ENV_FILE)"
-}
-
-# Re-read only the token pair from the file (after taking the lock).
-zoom_reload_token() {
-  local line='' ftok='' fexp='' bom=$'\xef\xbb\xbf'
-  if [ -e "$ZOOM_ENV_FILE" ]; then
-    zoom_env_readable
-    while IFS= read -r line || [ -n "$line" ]; do
-      line=${line#"$bom"} bom=''
-      zoom_parse_env_line "$line" || continue
-      case $_zk in
-        ZOOM_ACCESS_TOKEN) ftok=$_zv ;;
-        ZOOM_TOKEN_EXPIRES_AT) fexp=$_zv ;;
-      esac
-    done <"$ZOOM_ENV_FILE"
-  fi
-  if [ -n "$ftok" ]; then
-    ZOOM_ACCESS_TOKEN=$ftok
-    ZOOM_TOKEN_EXPIRES_AT=$fexp
-  elif [ "$zoom_token_file_only" = 1 ]; then
-    ZOOM_ACCESS_TOKEN='' ZOOM_TOKEN_EXPIRES_AT=''
-  fi
 }
 
 # ----------------------------------------------------------------- masking
@@ -361,27 +321,42 @@ zoom_duration() { # zoom_duration SECONDS -> _zdur: 1h 0m 5s | 57m 29s | 45s
 # differs: GNU `date -d @N`, BSD `date -r N` (detected once).
 _zoom_date_style=''
 zoom_clock() { # zoom_clock EPOCH -> _zclock
-  local t
+  _zoom_strftime '%I:%M:%S %p' "$1"
+  _zclock=${_zft#0}
+}
+
+# The UTC time stamp of the history's lines (2026-12-01T03:02:11Z).
+zoom_utc_stamp() { # zoom_utc_stamp EPOCH -> _zutc
+  _zoom_strftime '%Y-%m-%dT%H:%M:%SZ' "$1" utc
+  _zutc=$_zft
+}
+
+_zoom_strftime() { # _zoom_strftime FORMAT EPOCH [utc] -> _zft
   if [ -z "${_ZOOM_NO_PRINTF_T:-}" ] &&
     { [ "${BASH_VERSINFO[0]}" -ge 5 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 2 ]; }; }; then
-    printf -v t '%(%I:%M:%S %p)T' "$1"
-  else
-    if [ -z "$_zoom_date_style" ]; then
-      # Probe with -r: BSD reads it as seconds; GNU as a file name, and fails
-      # (probing -d instead could make an old BSD date try to set the clock).
-      if [ "$(date -u -r 0 +%s 2>/dev/null)" = 0 ]; then
-        _zoom_date_style=bsd
-      else
-        _zoom_date_style=gnu
-      fi
-    fi
-    if [ "$_zoom_date_style" = gnu ]; then
-      t=$(date -d "@$1" '+%I:%M:%S %p')
+    if [ -n "${3:-}" ]; then
+      TZ=UTC0 printf -v _zft "%($1)T" "$2"
     else
-      t=$(date -r "$1" '+%I:%M:%S %p')
+      printf -v _zft "%($1)T" "$2"
+    fi
+    return 0
+  fi
+  if [ -z "$_zoom_date_style" ]; then
+    # Probe with -r: BSD reads it as seconds; GNU as a file name, and fails
+    # (probing -d instead could make an old BSD date try to set the clock).
+    if [ "$(date -u -r 0 +%s 2>/dev/null)" = 0 ]; then
+      _zoom_date_style=bsd
+    else
+      _zoom_date_style=gnu
     fi
   fi
-  _zclock=${t#0}
+  local u=''
+  [ -z "${3:-}" ] || u=-u
+  if [ "$_zoom_date_style" = gnu ]; then
+    _zft=$(date $u -d "@$2" "+$1")
+  else
+    _zft=$(date $u -r "$2" "+$1")
+  fi
 }
 
 # ------------------------------------------------------------------ token
@@ -462,13 +437,18 @@ zoom_status() {
 }
 
 # -------------------------------------------------------- files and cleanup
+# ZOOM_EXIT_HOOK: a function the script names, run first at exit with the exit
+# status (get_zoom_token.sh logs a failed fetch there, whatever ended it).
 ZOOM_CLEANUP=()
+ZOOM_EXIT_HOOK=''
 zoom_cleanup() {
-  local f
+  local rc=$? f
+  [ -z "$ZOOM_EXIT_HOOK" ] || "$ZOOM_EXIT_HOOK" "$rc" || :
   for f in ${ZOOM_CLEANUP[@]+"${ZOOM_CLEANUP[@]}"}; do
     rm -rf -- "$f" 2>/dev/null || :
   done
   zoom_unlock
+  _zoom_history_unlock
 }
 zoom_on_exit() {
   trap zoom_cleanup EXIT
@@ -549,71 +529,181 @@ zoom_write_failed() { # zoom_write_failed TARGET
   zoom_die 1 "cannot write the new content of $1 (disk full?); $1 unchanged; free some space and run again"
 }
 
-# Rewrite an env file setting KEY=VALUE pairs: existing lines of those keys are
-# replaced in place (keeping indent, `export `, quote style and a CRLF ending),
-# missing keys are appended; every other byte is kept. Atomic, mode 0600.
-# zoom_env_rewrite FILE KEY VALUE [KEY VALUE...]
-zoom_env_rewrite() {
-  local file=$1 target out='' line partial=0 cr crlf='' i n rc bom=$'\xef\xbb\xbf' pre
-  local -a keys vals found
+# ------------------------------------------------------------------ history
+# What the kit did, for `check_zoom_token.sh --history` (lib/history.sh reads
+# it): zoom-token.log beside .env, one JSON object per line, {"ts" (ISO 8601
+# UTC), "event", "by", then the event's fields}. The server's token monitor
+# writes the same file by the same rules (history.py):
+# - each line is one write of the whole line in append mode (>>), and well
+#   under PIPE_BUF (512 bytes on macOS), so concurrent writers never mix lines;
+# - no secret: the client secret and the token are taken out here, before jq
+#   sees a value (and values reach jq on its stdin, never its command line);
+#   jq takes out any JWT, a bearer or Authorization header and a URL's query;
+# - past ZOOM_HISTORY_MAX_BYTES (1 MiB; a test hook, environment only) the log
+#   becomes .1 (.1 -> .2 -> .3, the oldest dropped), under <log>.lock;
+# - ZOOM_HISTORY=0 turns it off; a log that cannot be written never fails a
+#   script: one warning, then silence.
+# Who ran the script (ZOOM_HISTORY_BY, set by the monitor, run.sh and the 401
+# path) is "by"; a person running it by hand is "script".
+_zoom_hist_warned=0
+_zoom_hist_lockdir=''
+
+# The jq program that makes the line: fields come on stdin as pairs of lines,
+# NAME then VALUE (text), or NAME:= then VALUE (JSON: a number, null, true).
+# shellcheck disable=SC2016 # jq's own $variables
+_ZOOM_HISTORY_JQ='
+def clean:
+  gsub("[[:cntrl:]]"; " ")
+  | gsub("(?<u>[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]?#]*)[?#][^[:space:]]*"; "\(.u)?...")
+  | gsub("(?<a>[Aa]uthorization)[[:space:]]*[:=].*"; "\(.a): ****")
+  | gsub("(?<b>[Bb]earer)[[:space:]]+[^[:space:]]+"; "\(.b) ****")
+  | gsub("(?<t>eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*)"; .t[0:4] + "..." + .t[-4:]);
+def shorten($n):
+  with_entries(if .key == "ts" or .key == "event" or .key == "by"
+                  or (.value | type) != "string" or (.value | length) <= $n then .
+               else .value |= .[0:$n] + "…" end);
+def fit($n):
+  if (tojson | utf8bytelength) <= 480 then . elif $n < 8 then shorten(0) else shorten($n) | fit($n / 2 | floor) end;
+[inputs] as $l
+| reduce range(0; $l | length - 1; 2) as $i ({ts: ($now | todate), event: $event, by: $by};
+    ($l[$i]) as $k
+    | if ($k | endswith(":=")) then .[$k | rtrimstr(":=")] = ($l[$i + 1] | fromjson)
+      else .[$k] = ($l[$i + 1] | clean) end)
+| shorten(200) | fit(100)'
+
+zoom_history_on() { # ZOOM_HISTORY: 0, false, no or off turn the history off
+  case ${ZOOM_HISTORY:-1} in
+    0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff]) return 1 ;;
+  esac
+}
+
+zoom_history_path() { # -> _zhlog, the log beside ZOOM_ENV_FILE
+  zoom_dirname "$ZOOM_ENV_FILE"
+  _zhlog=$_zdir/zoom-token.log
+}
+
+zoom_history_by() { # -> _zby
+  case ${ZOOM_HISTORY_BY:-} in
+    monitor | run.sh | 401) _zby=$ZOOM_HISTORY_BY ;;
+    *) _zby=script ;;
+  esac
+}
+
+# zoom_history EVENT [NAME=TEXT | NAME:=JSON]...: append one event.
+zoom_history() {
+  local event=$1 a k v input='' line size max secret=${ZOOM_CLIENT_SECRET:-} tok=${ZOOM_ACCESS_TOKEN:-}
+  local _znow _zmask _zdir _zby # the caller's values of these stay as they were
   shift
-  n=0
-  while [ "$#" -ge 2 ]; do
-    keys[n]=$1 vals[n]=$2 found[n]=0
-    n=$((n + 1))
-    shift 2
+  zoom_history_on || return 0
+  zoom_history_path
+  zoom_history_by
+  zoom_now
+  [ -z "$tok" ] || zoom_mask "$tok"
+  for a in "$@"; do
+    case $a in
+      *:=*) k=${a%%:=*}:= v=${a#*:=} ;;
+      *) k=${a%%=*} v=${a#*=}
+        [ -z "$secret" ] || v=${v//"$secret"/***}
+        [ -z "$tok" ] || v=${v//"$tok"/"$_zmask"}
+        v=${v//$'\n'/ }
+        v=${v//$'\r'/ }
+        ;;
+    esac
+    input=$input$k$'\n'$v$'\n'
   done
-  zoom_resolve_symlink "$file"
-  target=$_zres
-  if [ -e "$target" ]; then
-    [ ! -d "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $target; check its owner and mode (chmod 600 $target)"
-    partial=0
-    while :; do
-      if ! IFS= read -r line; then
-        [ -n "$line" ] || break
-        partial=1
-      fi
-      cr=''
-      case $line in *$'\r') cr=$'\r' ;; esac
-      [ -n "$crlf" ] || crlf=${cr:-n}
-      pre='' # a BOM on the first line is kept, in front of the line
-      if [ -n "$bom" ]; then
-        case $line in "$bom"*) pre=$bom line=${line#"$bom"} ;; esac
-        bom=''
-      fi
-      rc=0
-      zoom_parse_env_line "$line" || rc=$?
-      # 0: a binding; 2: one python-dotenv skips (bad quoting): replaced all the same.
-      if [ "$rc" != 1 ]; then
-        i=0
-        while [ "$i" -lt "$n" ]; do
-          if [ "$_zk" = "${keys[i]}" ]; then
-            # An inline comment stays; an unquoted value needs a blank before its "#".
-            case $_zq$_zc in \#*) _zc=" $_zc" ;; esac
-            line="$_zp${keys[i]}$_zs$_zq${vals[i]}$_zq$_zc$cr"
-            found[i]=1
-          fi
-          i=$((i + 1))
-        done
-      fi
-      out=$out$pre$line
-      if [ "$partial" = 1 ]; then break; fi
-      out=$out$'\n'
-    done <"$target"
-  fi
-  [ "$crlf" = $'\r' ] || crlf=''
-  i=0
-  while [ "$i" -lt "$n" ]; do
-    if [ "${found[i]}" = 0 ]; then
-      # Appending after a last line without a newline: end that line first.
-      [ "$partial" != 1 ] || { out=$out$'\n'; partial=0; }
-      out="$out${keys[i]}=${vals[i]}$crlf"$'\n'
+  # Most lines hold plain words and numbers: written here, jq's start-up (~40 ms) is saved on every
+  # refresh. Anything else (quotes, non-ASCII, a URL, a token's shape, a long line) goes to jq, which
+  # escapes, masks and shortens it; both write the same bytes (tests/test_history.py).
+  if ! _zoom_history_plain "$event" "$@" || [ -n "${_ZOOM_HISTORY_JQ_ONLY:-}" ]; then
+    if ! line=$(printf '%s' "$input" | jq -ncR --argjson now "$_znow" --arg event "$event" --arg by "$_zby" \
+      "$_ZOOM_HISTORY_JQ" 2>/dev/null 9>&-); then
+      _zoom_history_warn "jq could not write the line (is jq installed?)"
+      return 0
     fi
-    i=$((i + 1))
+  fi
+  # The log is private whoever creates it, whatever the caller's umask (the scripts set 077).
+  [ -e "$_zhlog" ] || (umask 077 && : >>"$_zhlog") 2>/dev/null || :
+  if ! { printf '%s\n' "$line" >>"$_zhlog"; } 2>/dev/null; then
+    _zoom_history_warn "check that its folder is writable and has free space"
+    return 0
+  fi
+  max=${ZOOM_HISTORY_MAX_BYTES:-1048576}
+  zoom_is_uint "$max" || max=1048576
+  size=$({ wc -c <"$_zhlog"; } 2>/dev/null) || return 0 # (gone: rotated by another writer)
+  size=${size//[!0-9]/}
+  [ "${size:-0}" -le "$max" ] || _zoom_history_rotate "$max"
+}
+
+# The line as jq would write it, when every value is plain: printable ASCII without a quote or a
+# backslash, nothing the jq program scrubs (_ZOOM_NEEDS_SCRUB), texts of 200 characters at most,
+# JSON values that are canonical numbers, true, false or null, and the whole under 480 bytes.
+# -> line (the caller's local); returns 1 when jq must write it.
+# What the jq program's `clean` rewrites (a URL's query, Authorization, a bearer, a JWT), the same patterns:
+_ZOOM_NEEDS_SCRUB='[A-Za-z][A-Za-z0-9+.-]*://[^[:space:]?#]*[?#]|[Aa]uthorization[[:space:]]*[:=]|[Bb]earer[[:space:]]+[^[:space:]]|eyJ[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+[.]'
+_ZOOM_PLAIN_NUMBER='^-?([1-9][0-9]{0,14}|0|(0|[1-9][0-9]{0,8})[.][0-9]{0,5}[1-9])$'
+_zoom_history_plain() { # _zoom_history_plain EVENT [NAME=TEXT | NAME:=JSON]...
+  local a k v out
+  zoom_utc_stamp "$_znow"
+  out="{\"ts\":\"$_zutc\",\"event\":\"$1\",\"by\":\"$_zby\""
+  shift
+  for a in "$@"; do
+    case $a in
+      *:=*)
+        k=${a%%:=*} v=${a#*:=}
+        # numbers jq 1.6 prints as written: no exponent, no trailing zero, no lost digit
+        case $v in
+          true | false | null) ;;
+          *) [[ $v =~ $_ZOOM_PLAIN_NUMBER ]] || return 1
+             case $v in *.0000*) return 1 ;; esac ;; # jq writes 0.00001 as 1e-05
+        esac
+        ;;
+      *)
+        k=${a%%=*} v=${a#*=}
+        [ -z "${ZOOM_CLIENT_SECRET:-}" ] || v=${v//"$ZOOM_CLIENT_SECRET"/***}
+        [ -z "${ZOOM_ACCESS_TOKEN:-}" ] || v=${v//"$ZOOM_ACCESS_TOKEN"/"$_zmask"}
+        v=${v//$'\n'/ }
+        v=${v//$'\r'/ }
+        case $v in *[!\ -~]* | *[\"\\]*) return 1 ;; esac
+        [[ ! $v =~ $_ZOOM_NEEDS_SCRUB ]] || return 1
+        [ "${#v}" -le 200 ] || return 1
+        v="\"$v\""
+        ;;
+    esac
+    out="$out,\"$k\":$v"
   done
-  zoom_tmp_beside "$target"
-  printf '%s' "$out" >"$_ztmp" || zoom_write_failed "$target"
-  zoom_commit "$_ztmp" "$target"
+  out="$out}"
+  [ "${#out}" -le 480 ] || return 1
+  line=$out
+}
+
+_zoom_history_warn() {
+  [ "$_zoom_hist_warned" = 0 ] || return 0
+  _zoom_hist_warned=1
+  zoom_warn "cannot write the refresh history to $_zhlog ($1); going on without it (ZOOM_HISTORY=0 turns it off)"
+}
+
+# Under the log's lock, and only if the log is still too big (another writer
+# may have rotated it meanwhile). A lock not had within 5 s is left to the next
+# writer: the history never holds up a refresh.
+_zoom_history_rotate() { # _zoom_history_rotate MAX
+  local log=$_zhlog size
+  _zoom_lock_on 8 "$log.lock" 5 || return 0
+  _zoom_hist_lockdir=$_zld
+  size=$({ wc -c <"$log"; } 2>/dev/null) || size=0
+  size=${size//[!0-9]/}
+  if [ "${size:-0}" -gt "$1" ]; then
+    [ ! -e "$log.2" ] || mv -f -- "$log.2" "$log.3" 2>/dev/null || :
+    [ ! -e "$log.1" ] || mv -f -- "$log.1" "$log.2" 2>/dev/null || :
+    mv -f -- "$log" "$log.1" 2>/dev/null || :
+  fi
+  _zoom_history_unlock
+}
+_zoom_history_unlock() {
+  if [ -n "$_zoom_hist_lockdir" ]; then
+    rm -rf -- "$_zoom_hist_lockdir" 2>/dev/null || :
+    _zoom_hist_lockdir=''
+  fi
+  { exec 8>&-; } 2>/dev/null || :
 }
 
 # ------------------------------------------------------------------ locking
@@ -621,19 +711,40 @@ zoom_env_rewrite() {
 # kernel when the holder dies, even by kill -9). Elsewhere (macOS) a mkdir
 # lock holding the owner's PID; a lock whose owner is gone (kill -0 fails) is
 # taken over, so it cannot stay stale. ZOOM_NO_FLOCK=1 forces the fallback.
+# history.py takes the history's lock by the same protocol, so the two exclude
+# each other.
 _zoom_lockdir=''
 zoom_lock() { # zoom_lock LOCKFILE WAIT_SECONDS; returns 1 on timeout
-  local lock=$1 wait=$2 deadline pid pid2 empty_polls=0
+  local rc=0
+  _zoom_lock_on 9 "$1" "$2" || rc=$?
+  [ "$rc" != 2 ] || zoom_die 1 "cannot open the lock file $1"
+  [ "$rc" = 0 ] || return 1
+  _zoom_lockdir=$_zld
+}
+zoom_unlock() {
+  if [ -n "$_zoom_lockdir" ]; then
+    rm -rf -- "$_zoom_lockdir" 2>/dev/null || :
+    _zoom_lockdir=''
+  fi
+}
+
+# _zoom_lock_on FD LOCKFILE WAIT_SECONDS: the protocol itself; flock holds the
+# lock on descriptor FD (closing it releases the lock). -> _zld, the mkdir
+# lock's folder to remove on release ('' under flock). Returns 1 on timeout,
+# 2 when the lock file cannot be opened.
+_zoom_lock_on() {
+  local fd=$1 lock=$2 wait=$3 deadline pid pid2 empty_polls=0
+  _zld=''
   if [ -z "${ZOOM_NO_FLOCK:-}" ] && command -v flock >/dev/null 2>&1; then
-    exec 9>>"$lock" || zoom_die 1 "cannot open the lock file $lock"
-    flock -w "$wait" 9 || return 1
+    { eval "exec $fd>>\"\$lock\""; } 2>/dev/null || return 2
+    flock -w "$wait" "$fd" || return 1
     return 0
   fi
   deadline=$((SECONDS + wait))
   while :; do
     if mkdir "$lock.d" 2>/dev/null; then
       printf '%s\n' "$$" >"$lock.d/pid"
-      _zoom_lockdir=$lock.d
+      _zld=$lock.d
       return 0
     fi
     pid=''
@@ -662,12 +773,6 @@ zoom_lock() { # zoom_lock LOCKFILE WAIT_SECONDS; returns 1 on timeout
     sleep 0.05
   done
 }
-zoom_unlock() {
-  if [ -n "$_zoom_lockdir" ]; then
-    rm -rf -- "$_zoom_lockdir" 2>/dev/null || :
-    _zoom_lockdir=''
-  fi
-}
 
 # ---------------------------------------------------------------------- OS
 zoom_os() { # -> _zos: macos | windows | linux
@@ -677,18 +782,6 @@ zoom_os() { # -> _zos: macos | windows | linux
     Darwin) _zos=macos ;;
     MINGW* | MSYS* | CYGWIN* | Windows_NT) _zos=windows ;;
     *) _zos=linux ;;
-  esac
-}
-
-# A Windows path (C:\Users\...) from the environment as a POSIX one.
-zoom_unix_path() { # -> _zpath
-  _zpath=$1
-  case $1 in
-    [A-Za-z]:[\\/]*)
-      if command -v cygpath >/dev/null 2>&1; then
-        _zpath=$(cygpath -u "$1")
-      fi
-      ;;
   esac
 }
 
