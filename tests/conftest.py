@@ -14,6 +14,7 @@ found none says so at the end of its summary.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
