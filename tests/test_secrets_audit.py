@@ -250,8 +250,17 @@ async def test_no_secret_leaks_from_the_kit_or_the_server(tmp_path):
                 ("zoom_token_status", {}),
             ]:
                 results.append((name, args, await client.call_tool(name, args)))
-            # the monitor's auto-refresh, restart step included (Claude "running" on the stub macOS)
-            end = wait_for_text(stderr_log, r"^✅ Token refresh complete! New token is now active\.$", 30)
+            # The monitor's auto-refresh, restart step included (Claude "running" on the stub macOS).
+            # The next token lasts an hour, so once the monitor has loaded it no auto-refresh is due
+            # and the 401 below is the only thing that can refresh (a slow machine can get through
+            # more than one 303 s token first: wait for the refresh that loaded the hour-long one).
+            sim.set_token_ttl(3600)
+            end = 0
+            while True:
+                end = wait_for_text(stderr_log, r"^✅ Token refresh complete! New token is now active\.$", 30, end)
+                left = float(dotenv_values(audit.env_file, interpolate=False)["ZOOM_TOKEN_EXPIRES_AT"]) - time.time()
+                if left > 300:  # beyond ZOOM_AUTO_REFRESH_THRESHOLD: the hour-long token
+                    break
             audit.collect()
             # a revoked token: the 401 path refreshes through get_zoom_token.sh -f
             sim.revoke_all()
