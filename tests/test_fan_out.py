@@ -149,6 +149,23 @@ async def test_recent_attendance_is_each_meetings_people_newest_first(served):
 
 
 @pytest.mark.anyio
+async def test_attendance_names_a_meeting_without_participant_data_and_goes_on(served):
+    # A meeting scheduled to end an hour ago that nobody held: Zoom lists it among the previous
+    # meetings but answers 404 for its participants. That meeting says so; the others keep their people.
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(served.sim.clock() - 7200))
+    created = await served.call("zoom_create_meeting", {"topic": "Nobody came", "start_time": start,
+                                                         "duration": 60})
+    try:
+        got = await served.call("zoom_recent_attendance", {"last": 3})
+    finally:
+        await served.call("zoom_delete_meeting", {"meeting_id": created["id"]})
+    newest, *others = got["meetings"]
+    assert newest["id"] == created["id"] and newest["people"] == [], got
+    assert "Not found" in newest["note"]
+    assert len(others) == 2 and all(m["people"] and "note" not in m for m in others), got
+
+
+@pytest.mark.anyio
 async def test_a_cancelled_search_starts_no_further_download(tmp_path):
     """Cancellation by ordering, not by time: at 2 requests at a time and 200 ms a round trip, the
     call is cancelled at its first progress report; the server then logs that it stopped, and by

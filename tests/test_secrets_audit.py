@@ -177,6 +177,9 @@ def wait_for_text(path: Path, pattern: str, timeout: float, start: int = 0) -> i
         time.sleep(0.05)
 
 
+REFRESHED = r"^✅ Token refresh complete! New token is now active\.$"
+
+
 def secret_client() -> str:
     return "audit-" + secrets.token_urlsafe(24)
 
@@ -257,15 +260,15 @@ async def test_no_secret_leaks_from_the_kit_or_the_server(tmp_path):
             sim.set_token_ttl(3600)
             end = 0
             while True:
-                end = wait_for_text(stderr_log, r"^✅ Token refresh complete! New token is now active\.$", 30, end)
-                left = float(dotenv_values(audit.env_file, interpolate=False)["ZOOM_TOKEN_EXPIRES_AT"]) - time.time()
-                if left > 300:  # beyond ZOOM_AUTO_REFRESH_THRESHOLD: the hour-long token
+                end = wait_for_text(stderr_log, REFRESHED, 30, end)
+                expires = dotenv_values(audit.env_file, interpolate=False)["ZOOM_TOKEN_EXPIRES_AT"]
+                if float(expires) - time.time() > 300:  # past the threshold: the hour-long token
                     break
             audit.collect()
             # a revoked token: the 401 path refreshes through get_zoom_token.sh -f
             sim.revoke_all()
             results.append(("zoom_get_user", {}, await client.call_tool("zoom_get_user", {})))
-            wait_for_text(stderr_log, r"^✅ Token refresh complete! New token is now active\.$", 30, end)
+            wait_for_text(stderr_log, REFRESHED, 30, end)
             results.append(("zoom_token_status", {}, await client.call_tool("zoom_token_status", {})))
         audit.collect()
         (audit.out / "sim-requests.json").write_text(json.dumps(sim.requests(), indent=1))
