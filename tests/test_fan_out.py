@@ -88,6 +88,23 @@ async def test_a_follow_up_search_reads_the_cached_transcripts(served):
 
 
 @pytest.mark.anyio
+async def test_search_capped_by_max_meetings_asks_each_month_once(served):
+    # All but the oldest recorded meeting of the range: the month that holds the cut answers more
+    # than is still needed. A search cuts that page itself: it needs no cursor to resume from (only
+    # whether more exist), so no month is asked a second time for an exact page.
+    since = served.since(60)
+    listed = (await served.call("zoom_list_recordings", {"from": since, "max_items": 1000}))["meetings"]
+    served.sim.clear_requests()
+    found = await served.call("zoom_search_transcripts",
+                              {"query": "budget", "from": since, "max_meetings": len(listed) - 1})
+    months = [r["query"]["from"] for r in served.sim.requests(route="api")]
+    assert len(months) == len(set(months)) >= 2, months
+    assert found["more_meetings_in_range"] is True
+    assert found["meetings_searched"] + found["meetings_without_transcript"] == len(listed) - 1
+    assert {m["uuid"] for m in found["matches"]} <= {m["uuid"] for m in listed[:-1]}
+
+
+@pytest.mark.anyio
 async def test_search_reports_progress_as_transcripts_arrive(served):
     seen = []
 

@@ -54,9 +54,8 @@ def zoom_search_transcripts(
     windows = month_windows(since, until)
     if len(windows) > MAX_MONTHS:
         raise ToolError(f"Range {since}..{until} is longer than {MAX_MONTHS} months: search a shorter one")
-    recorded, cursor = walk_months(ctx, path("users", user_id, "recordings"), windows, f"user {user_id}",
-                                    300, None, max_meetings)
-    recorded = recorded[:max_meetings]
+    recorded, more = walk_months(ctx, path("users", user_id, "recordings"), windows, f"user {user_id}",
+                                  300, None, max_meetings, resumable=False)
     with_words = [(m, transcript_file(m)) for m in recorded]
     with_words = [(m, f) for m, f in with_words if f is not None]
     turns, skipped = _transcripts(ctx, with_words)
@@ -67,7 +66,7 @@ def zoom_search_transcripts(
         "to": until.isoformat(),
         "meetings_searched": len(with_words) - len(skipped),
         "meetings_without_transcript": len(recorded) - len(with_words),
-        "more_meetings_in_range": bool(cursor),  # raise max_meetings or narrow the range to see them
+        "more_meetings_in_range": bool(more),  # raise max_meetings or narrow the range to see them
         "matches": [{"score": round(score, 2), "topic": t.meeting.get("topic"),
                      "start_time": t.meeting.get("start_time"), "uuid": t.meeting.get("uuid"),
                      "time": t.time, "speaker": t.speaker, "text": t.text} for score, t in matches],

@@ -65,7 +65,7 @@ def zoom_list_recordings(
     return result(merged, None, jq)
 
 
-def walk_months(ctx, api_path, windows, what, page_size, next_page_token, want):
+def walk_months(ctx, api_path, windows, what, page_size, next_page_token, want, resumable=True):
     """Several month windows, newest first (Zoom lists newest first within a month, so the merged
     list keeps one order): resume at the month named in the cursor ('yyyy-mm-dd:token'), then walk
     on until `want` meetings. Returns (meetings, the cursor for the next call or '').
@@ -74,7 +74,8 @@ def walk_months(ctx, api_path, windows, what, page_size, next_page_token, want):
     once; only further pages of one month wait for its next_page_token. The answer is the one a walk
     month by month would give: a month whose first page came back larger than what was still needed
     (it was asked for before the newer months were in) is asked again for exactly that many, so the
-    cursor lands where that walk's would."""
+    cursor lands where that walk's would. A caller that never resumes (resumable=False) saves that
+    round trip: the page is cut here, and the cursor then only says that more meetings exist."""
     start, _, token = (next_page_token or "").partition(":")
     if start and not DATE.fullmatch(start):
         start, token = "", next_page_token or ""
@@ -107,6 +108,9 @@ def walk_months(ctx, api_path, windows, what, page_size, next_page_token, want):
         while True:
             needed = want - len(meetings)
             if len(data.get("meetings") or ()) > needed:
+                if not resumable:
+                    meetings.extend(data["meetings"][:needed])
+                    return meetings, "more"
                 data = page(a, b, min(page_size, needed), page_token)
             meetings.extend(data.get("meetings") or ())
             page_token = data.get("next_page_token") or ""
