@@ -131,27 +131,38 @@ plan() {
   # The current content. Exactly one JSON object: jq reads a stream, so "{...}{...}" would pass a
   # plain `jq -e`; slurped, the documents are counted. No document at all (an
   # empty file) is an empty object.
-  current='{}'
+  current='{}' servers_type=null
   if [ -e "$target" ]; then
     [ -f "$target" ] && [ -r "$target" ] || zoom_die 1 "cannot read $config; check its owner and mode (chmod 600 $config)"
+    # One jq start (tens of ms each, and plan runs twice) for the check, the type of mcpServers and
+    # the content: a first line "ok <type>[ entry]" or "error <why>", then the object itself.
     rc=0
-    errors=$(jq -s -r 'if length > 1 then "it holds \(length) JSON documents one after another, not one object"
-      elif length == 1 and (.[0] | type) != "object" then "the top level is not a JSON object but \(.[0] | type)"
-      else "" end' <"$target" 2>&1) || rc=$?
-    if [ "$rc" != 0 ] || [ -n "$errors" ]; then
-      zoom_err "$config is not valid JSON; left untouched:"
-      printf '%s\n' "${errors:-jq exit code $rc}" >&2
-      exit 1
-    fi
-    current=$(jq -s '.[0] // {}' <"$target") || zoom_die 1 "cannot read $config"
+    read_out=$(jq -s -r --arg n "$name" '
+      if length > 1 then "error it holds \(length) JSON documents one after another, not one object"
+      elif length == 1 and (.[0] | type) != "object" then "error the top level is not a JSON object but \(.[0] | type)"
+      else (.[0] // {}) as $c
+        | ("ok " + ($c.mcpServers | type)
+           + (if ($c.mcpServers | type) == "object" and ($c.mcpServers | has($n)) then " entry" else "" end)),
+          $c
+      end' <"$target" 2>&1) || rc=$?
+    case $rc:$read_out in
+      "0:ok "*) ;;
+      *)
+        zoom_err "$config is not valid JSON; left untouched:"
+        [ "$rc" = 0 ] && read_out=${read_out#error }
+        printf '%s\n' "${read_out:-jq exit code $rc}" >&2
+        exit 1
+        ;;
+    esac
+    servers_type=${read_out%%$'\n'*}
+    servers_type=${servers_type#ok }
+    current=${read_out#*$'\n'}
   elif [ "$mode" != install ]; then
     zoom_say "Nothing to update: $config does not exist (use --install to add the $name server)"
     [ "$dry_run" = 1 ] || zoom_history config_unchanged "why=no Claude Desktop config"
     exit 0
   fi
 
-  servers_type=$(printf '%s' "$current" | jq -r --arg n "$name" '(.mcpServers | type)
-    + (if (.mcpServers | type) == "object" and (.mcpServers | has($n)) then " entry" else "" end)')
   if [ "$mode" != install ] && [ "${servers_type#* }" != entry ]; then
     zoom_say "Nothing to update: no \"$name\" entry in mcpServers of $config (use --install to add it)"
     [ "$dry_run" = 1 ] || zoom_history config_unchanged "why=no \"$name\" server in the Claude Desktop config"
