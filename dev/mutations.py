@@ -125,4 +125,15 @@ MUTATIONS = [
         'return hmac.compare_digest(given.strip(), self._token)',
         "the HTTP transport would take the token under any scheme (Basic, Token...)",
         ("tests/test_http_transport.py",)),
+    # -- found in this round's benchmarks (each a round trip or a jq start a user waits for)
+    Mutation(
+        "search-asks-each-month-once", "zoom_tools/recordings.py",
+        "if not resumable:", "if False:",
+        "a search capped by max_meetings would ask one month twice, a second round trip at Zoom's latency",
+        ("tests/test_fan_out.py -k capped",)),
+    Mutation(
+        "attendance-404-goes-on", "zoom_tools/fan_out.py",
+        "if exc.status != 404:", "if exc.status != 0:",
+        "one meeting nobody held would fail the whole attendance question",
+        ("tests/test_fan_out.py -k attendance",)),
 ]
