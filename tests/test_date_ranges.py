@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 from mcp import Client
+from test_parallel_results import Tokens  # one token from the simulator, never refreshed
 
 import jq_sandbox
 import zoom_mcp
@@ -29,20 +30,6 @@ def pool():
     p = jq_sandbox.JqPool()
     yield p
     p.close()
-
-
-class Tokens:
-    def __init__(self, sim):
-        self.token = sim.issue_token()[0]
-
-    def get_token(self):
-        return self.token
-
-    def handle_unauthorized(self, bad_token):
-        return None
-
-    def status(self):
-        return {}
 
 
 def noon(day: str) -> float:
